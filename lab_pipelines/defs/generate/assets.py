@@ -1,0 +1,117 @@
+"""generated_outputs: Gemini's final text for each request, grounded in retrieved documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from lab_pipelines.defs.embed.assets import embeddings
+from lab_pipelines.defs.generate.partitions import request_partitions
+from lab_pipelines.defs.metadata import preview
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TextWriterResource,
+)
+from lab_pipelines.inbox import request_files
+from lab_pipelines.settings import load_settings
+from lab_pipelines.stages.generate import GeneratedOutput, generate_output, write_output_file
+from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, fingerprint
+
+_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{load_settings().gemini_model}"
+_ALL_DOCUMENTS = dg.AssetDep(embeddings, partition_mapping=dg.AllPartitionMapping())
+
+
+def _metadata(output: GeneratedOutput, writer_backend: str, path: Path) -> dict:
+    answer = output.answer
+    return {
+        "backend": writer_backend,
+        "model": output.row["model"],
+        "regenerated": answer is not None,
+        "tokens_in": output.row["prompt_tokens"],
+        "tokens_out": output.row["output_tokens"],
+        "thinking_tokens": output.row["thinking_tokens"],
+        "prompt_tokens_estimated": output.prompt.prompt_tokens,
+        "sources_offered": len(output.prompt.sources),
+        "cited_documents": dg.MetadataValue.json([s.doc_id for s in output.cited]),
+        "output_file": dg.MetadataValue.path(str(path)),
+        "preview": preview(output.markdown, 4000),
+    }
+
+
+@dg.asset(
+    partitions_def=request_partitions,
+    deps=[_ALL_DOCUMENTS],
+    group_name="generate",
+    kinds={"gemini", "lancedb"},
+    owners=["team:homelab"],
+    code_version=_CODE_VERSION,
+    description=(
+        "For each request file: hybrid retrieval (vector + full-text, fused by reciprocal rank), "
+        "a prompt within the token budget from summaries and top chunks, and Markdown written by "
+        "Gemini (or the offline extractive writer) that cites the documents it used."
+    ),
+)
+def generated_outputs(
+    context: dg.AssetExecutionContext,
+    inbox: InboxResource,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+) -> dg.MaterializeResult:
+    requests = {f.doc_id: f for f in request_files(Path(inbox.requests_dir))}
+    store, embedder, writer = lance.store(), local_models.embedder(), text_writer.writer()
+    metadata: dict = {}
+    for request_id in context.partition_keys:
+        request = requests.get(request_id)
+        if request is None:
+            store.delete_output(request_id)
+            context.log.warning(f"request {request_id} is no longer in {inbox.requests_dir}")
+            continue
+        question = request.path.read_text(encoding="utf-8").strip()
+        if not question:
+            raise dg.Failure(f"request file {request.relpath} is empty: write the question in it")
+        output = generate_output(
+            store, embedder, writer, request_id, question, text_writer.prompt_token_budget
+        )
+        path = write_output_file(Path(lance.data_dir) / "outputs", output)
+        metadata = _metadata(output, writer.backend, path)
+    return dg.MaterializeResult(metadata=metadata)
+
+
+class Question(dg.Config):
+    question: str = "쿠버네티스에서 파드란 무엇인가요?"
+
+
+@dg.asset(
+    deps=[_ALL_DOCUMENTS],
+    group_name="generate",
+    kinds={"gemini", "lancedb"},
+    owners=["team:homelab"],
+    code_version=_CODE_VERSION,
+    description=(
+        "An ad-hoc question asked from the launchpad (run config `question`), answered like a "
+        "request file: retrieval, a budgeted prompt, cited Markdown."
+    ),
+)
+def ad_hoc_output(
+    config: Question,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+) -> dg.MaterializeResult:
+    if not config.question.strip():
+        raise dg.Failure("the question is empty: set `question` in the launchpad's run config")
+    request_id = "ad-hoc/" + fingerprint(config.question.strip())[:12]
+    output = generate_output(
+        lance.store(),
+        local_models.embedder(),
+        text_writer.writer(),
+        request_id,
+        config.question,
+        text_writer.prompt_token_budget,
+    )
+    path = write_output_file(Path(lance.data_dir) / "outputs", output)
+    return dg.MaterializeResult(metadata=_metadata(output, text_writer.backend, path))

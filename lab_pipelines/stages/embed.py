@@ -1,0 +1,120 @@
+"""embeddings: vectors for every chunk and summary, reused per chunk by content fingerprint."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lab_pipelines.models.base import Embedder
+from lab_pipelines.store import LabStore
+from lab_pipelines.text.fingerprints import embedding_key
+
+GROUP_TEXTS = 256  # new texts embedded per commit: a failed run keeps the groups it finished
+
+
+@dataclass
+class EmbedReport:
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rows: int = 0
+    embedded: int = 0  # texts sent to the model
+    reused: int = 0  # rows whose vector was already stored under the same key
+    dim: int = 0
+    seconds: float = 0.0
+
+
+def _wanted_rows(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str, list[dict]]:
+    """doc_id → the rows its embeddings should hold now: chunks, then its summary."""
+    titles = {d["doc_id"]: d for d in store.documents(doc_ids, ["doc_id", "title", "status"])}
+    summaries = store.summaries(doc_ids)
+    wanted: dict[str, list[dict]] = {doc_id: [] for doc_id in doc_ids}
+    for chunk in store.chunks(doc_ids):
+        doc = titles.get(chunk["doc_id"])
+        if doc is None or doc["status"] != "ok":
+            continue
+        text = f"{chunk['heading']}\n{chunk['text']}" if chunk["heading"] else chunk["text"]
+        wanted[chunk["doc_id"]].append(
+            {
+                "row_id": chunk["chunk_id"],
+                "doc_id": chunk["doc_id"],
+                "kind": "chunk",
+                "seq": chunk["seq"],
+                "text": text,
+                "embed_key": embedding_key(text, model),
+            }
+        )
+    for doc_id, summary in summaries.items():
+        if wanted.get(doc_id):
+            text = f"{titles[doc_id]['title']}\n{summary['summary']}"
+            wanted[doc_id].append(
+                {
+                    "row_id": f"{doc_id}#summary",
+                    "doc_id": doc_id,
+                    "kind": "summary",
+                    "seq": -1,
+                    "text": text,
+                    "embed_key": embedding_key(text, model),
+                }
+            )
+    return wanted
+
+
+def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str]) -> EmbedReport:
+    """Bring each document's vectors in line with its chunks and summary; embed only new text."""
+    started = time.perf_counter()
+    report = EmbedReport()
+    model = embedder.model
+    wanted = _wanted_rows(store, model, doc_ids)
+    stored = store.embedding_keys(model, doc_ids)
+    changed: list[str] = []
+    for doc_id in doc_ids:
+        target = {(r["row_id"], r["embed_key"]) for r in wanted[doc_id]}
+        if target == stored.get(doc_id, set()):
+            if target:
+                report.unchanged.append(doc_id)
+        elif target:
+            changed.append(doc_id)
+        elif doc_id in stored:
+            report.removed.append(doc_id)
+    if report.removed:
+        store.delete_documents_vectors(model, report.removed)
+
+    group: list[str] = []
+    group_new = 0
+    for doc_id in changed:
+        group.append(doc_id)
+        group_new += len(wanted[doc_id])
+        if group_new >= GROUP_TEXTS:
+            _embed_group(store, embedder, group, wanted, report)
+            group, group_new = [], 0
+    if group:
+        _embed_group(store, embedder, group, wanted, report)
+    if changed:
+        store.refresh_text_index(model)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _embed_group(
+    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: dict, report: EmbedReport
+) -> None:
+    rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
+    vectors = store.vectors_by_key(embedder.model, [r["embed_key"] for r in rows])
+    missing: dict[str, str] = {}
+    for row in rows:
+        if row["embed_key"] not in vectors:
+            missing.setdefault(row["embed_key"], row["text"])
+    if missing:
+        fresh = embedder.embed(list(missing.values()))
+        vectors.update(zip(missing, fresh, strict=True))
+    report.embedded += len(missing)
+    report.reused += len(rows) - sum(1 for r in rows if r["embed_key"] in missing)
+    for row in rows:
+        row["vector"] = vectors[row["embed_key"]]
+    dim = len(rows[0]["vector"])
+    report.dim = dim
+    store.replace_embeddings(embedder.model, dim, doc_ids, rows)
+    report.updated.extend(doc_ids)
+    report.rows += len(rows)

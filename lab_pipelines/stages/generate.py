@@ -1,0 +1,133 @@
+"""generated_outputs: retrieve by hybrid search, build a budgeted prompt, write, cite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lab_pipelines.models.base import Answer, Embedder, Writer
+from lab_pipelines.store import Hit, LabStore
+from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
+from lab_pipelines.text.prompts import AnswerPrompt, SourceDoc, build_answer_prompt, cited_labels
+
+MAX_SOURCE_DOCS = 5
+EXCERPTS_PER_DOC = 3
+
+
+def query_vector(store: LabStore, embedder: Embedder, text: str) -> list[float]:
+    """The query's vector; a question asked before is not embedded again."""
+    key = embedding_key(text, embedder.model)
+    vector = store.query_vector(embedder.model, key)
+    if vector is None:
+        vector = embedder.embed([text])[0]
+        store.save_query_vector(embedder.model, key, vector)
+    return vector
+
+
+def retrieve(
+    store: LabStore, embedder: Embedder, query: str, k: int = 10, mode: str = "hybrid"
+) -> list[Hit]:
+    vector = query_vector(store, embedder, query) if mode != "fts" else None
+    return store.search(embedder.model, query, vector, k=k, mode=mode)
+
+
+def source_documents(store: LabStore, hits: list[Hit]) -> list[SourceDoc]:
+    """Group ranked hits by document (best document first) with its summary and excerpts."""
+    order: list[str] = []
+    excerpts: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.doc_id not in excerpts:
+            if len(order) == MAX_SOURCE_DOCS:
+                continue
+            order.append(hit.doc_id)
+            excerpts[hit.doc_id] = []
+        if hit.kind == "chunk" and len(excerpts[hit.doc_id]) < EXCERPTS_PER_DOC:
+            excerpts[hit.doc_id].append(hit.text)
+    docs = {d["doc_id"]: d for d in store.documents(order, ["doc_id", "title", "path"])}
+    summaries = store.summaries(order)
+    return [
+        SourceDoc(
+            doc_id,
+            docs[doc_id]["title"],
+            docs[doc_id]["path"],
+            summaries.get(doc_id, {}).get("summary", ""),
+            tuple(excerpts[doc_id]),
+        )
+        for doc_id in order
+        if doc_id in docs
+    ]
+
+
+@dataclass(frozen=True)
+class GeneratedOutput:
+    request_id: str
+    question: str
+    markdown: str
+    cited: tuple[SourceDoc, ...]
+    prompt: AnswerPrompt
+    answer: Answer | None  # None when the stored output was still current (no model call)
+    row: dict
+
+
+def render_output(question: str, answer_markdown: str, prompt: AnswerPrompt) -> tuple[str, list]:
+    """The answer with a Sources section listing the documents it cites."""
+    labels = cited_labels(answer_markdown, len(prompt.sources))
+    cited = [prompt.sources[label - 1] for label in labels]
+    lines = [f"# {question.strip().splitlines()[0][:200]}", "", answer_markdown.strip(), ""]
+    if cited:
+        lines.append("## Sources")
+        lines += [
+            f"- [{label}] {s.title} — `{s.doc_id}`" for label, s in zip(labels, cited, strict=True)
+        ]
+    else:
+        lines.append("_No source was cited._")
+    return "\n".join(lines) + "\n", cited
+
+
+def generate_output(
+    store: LabStore,
+    embedder: Embedder,
+    writer: Writer,
+    request_id: str,
+    question: str,
+    token_budget: int,
+    k: int = 12,
+) -> GeneratedOutput:
+    hits = retrieve(store, embedder, question, k=k)
+    prompt = build_answer_prompt(question, source_documents(store, hits), token_budget)
+    key = fingerprint("answer", prompt.system, prompt.prompt, writer.model, ANSWER_PROMPT_VERSION)
+    stored = store.output(request_id)
+    if stored and stored["answer_key"] == key:
+        cited_ids = set(stored["cited_doc_ids"])
+        cited = tuple(s for s in prompt.sources if s.doc_id in cited_ids)
+        return GeneratedOutput(
+            request_id, question, stored["markdown"], cited, prompt, None, stored
+        )
+    answer = writer.write(prompt.system, prompt.prompt)
+    markdown, cited = render_output(question, answer.markdown, prompt)
+    row = {
+        "request_id": request_id,
+        "question": question,
+        "markdown": markdown,
+        "cited_doc_ids": [s.doc_id for s in cited],
+        "model": answer.model,
+        "backend": writer.backend,
+        "prompt_tokens": answer.prompt_tokens,
+        "output_tokens": answer.output_tokens,
+        "thinking_tokens": answer.thinking_tokens,
+        "answer_key": key,
+        "updated_at": datetime.now(UTC),
+    }
+    store.upsert_output(row)
+    return GeneratedOutput(request_id, question, markdown, tuple(cited), prompt, answer, row)
+
+
+def write_output_file(folder: Path, output: GeneratedOutput) -> Path:
+    """Write the output's Markdown where people read it: <data>/outputs/<request id>.md."""
+    path = folder / (output.request_id.removesuffix(".md").removesuffix(".txt") + ".md")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".md.tmp")
+    tmp.write_text(output.markdown, encoding="utf-8")
+    tmp.replace(path)  # readers never see a half-written file
+    return path
