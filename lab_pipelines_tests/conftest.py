@@ -1,0 +1,30 @@
+"""Shared pytest fixtures for lab_pipelines tests."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from lab_pipelines_tests.doubles.gemini_server import FakeGemini
+from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+
+
+@pytest.fixture
+def fake_ollama() -> Iterator[FakeOllama]:
+    """A started FakeOllama with the lab's default models; closed after the test."""
+    with FakeOllama() as server:
+        yield server
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    """A started FakeGemini accepting any non-empty API key; closed after the test."""
+    with FakeGemini() as server:
+        yield server
+
+
+@pytest.fixture
+def lab(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+    """A lab over a copy of the sample inbox, with the offline backends."""
+    from lab_pipelines_tests.fixtures import make_lab
+
+    return make_lab(tmp_path, monkeypatch)

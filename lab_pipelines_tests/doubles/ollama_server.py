@@ -1,0 +1,616 @@
+"""FakeOllama: an in-process stand-in for an Ollama server, speaking its real HTTP API.
+
+The protocol follows Ollama's docs/api.md closely enough for the official `ollama` Python
+client (0.6.3) to run unchanged: /api/tags, /api/show, /api/version, /api/chat,
+/api/generate, /api/embed and the legacy /api/embeddings, with NDJSON streaming.
+
+Replies are deterministic and derived only from the text the "model" saw, so tests can
+tell what survived context truncation. Inference requests go through a queue and a fixed
+number of slots (OLLAMA_NUM_PARALLEL / OLLAMA_MAX_QUEUE) and can simulate latency, so the
+fake doubles as a benchmark ruler: `max_in_flight` and `busy_seconds` give utilisation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import threading
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from lab_pipelines_tests.doubles._http import Aborted, Exchange, FakeHttpServer
+
+__all__ = [
+    "EMBEDDING_MODEL",
+    "SUMMARY_MODEL",
+    "FakeOllama",
+    "ModelSpec",
+    "count_tokens",
+    "default_models",
+    "embed_text",
+    "first_sentences",
+    "head_tokens",
+    "strip_fences",
+    "tail_tokens",
+]
+
+SUMMARY_MODEL = "exaone3.5:7.8b"
+EMBEDDING_MODEL = "bge-m3"
+
+_MODIFIED_AT = "2025-01-15T09:30:00.123456789+09:00"
+_QUEUE_FULL = "server busy, please try again.  maximum pending requests exceeded"
+
+
+# -- text helpers (public: FakeGemini and tests use them too) -------------------------
+def count_tokens(text: str) -> int:
+    """Approximate token count of `text`: ceil(ascii_chars / 4 + other_chars / 1.5).
+
+    Stands in for a Llama-style BPE on English and Korean prose: about four ASCII
+    characters per token, and about 1.5 Hangul (or other non-ASCII) characters per
+    token. Deterministic and cheap; it is not any real tokenizer.
+    """
+    ascii_chars = sum(1 for ch in text if ch < "\x80")
+    return _tokens_from(ascii_chars, len(text) - ascii_chars)
+
+
+def _tokens_from(ascii_chars: int, other: int) -> int:
+    # Integer form of ceil(a/4 + n/1.5) == ceil((3a + 8n) / 12): no float rounding.
+    return (3 * ascii_chars + 8 * other + 11) // 12
+
+
+def head_tokens(text: str, budget: int) -> str:
+    """Longest prefix of `text` whose count_tokens() is <= budget."""
+    a = n = 0
+    for i, ch in enumerate(text):
+        if ch < "\x80":
+            a += 1
+        else:
+            n += 1
+        if _tokens_from(a, n) > budget:
+            return text[:i]
+    return text
+
+
+def tail_tokens(text: str, budget: int) -> str:
+    """Longest suffix of `text` whose count_tokens() is <= budget."""
+    return head_tokens(text[::-1], budget)[::-1]
+
+
+_FENCE_LINE = re.compile(r"^\s*(```.*|</?document(\s[^>]*)?>)\s*$")
+_SENTENCE_END = re.compile(r"(?<=\.)[ \t]+|\n+")
+
+
+def strip_fences(text: str) -> str:
+    """Drop lines that are only markup around a document: ``` fences and <document> tags."""
+    return "\n".join(line for line in text.splitlines() if not _FENCE_LINE.match(line))
+
+
+def first_sentences(text: str, count: int = 2, max_chars: int = 300) -> str:
+    """The first `count` sentences of `text`, joined by a space, cut at `max_chars`.
+
+    Sentences end at ". " (which covers Korean "다. " and "요. ") or at a line break.
+    """
+    sentences = [s.strip() for s in _SENTENCE_END.split(text)]
+    return " ".join([s for s in sentences if s][:count])[:max_chars]
+
+
+# -- embeddings -----------------------------------------------------------------------
+def _feature(vec: list[float], feature: str, weight: float) -> None:
+    h = zlib.crc32(feature.encode("utf-8"))
+    # Low bits pick the bucket, the top bit the sign: a signed hashing trick.
+    vec[h % len(vec)] += weight if h >> 31 else -weight
+
+
+def embed_text(text: str, dims: int) -> list[float]:
+    """Deterministic unit vector from hashed words and character trigrams.
+
+    Texts that share words or spellings share buckets, so similar texts get similar
+    vectors (cosine), which is enough to exercise retrieval code. Empty text maps to
+    the first basis vector rather than to zeros, which would not normalise.
+    """
+    vec = [0.0] * dims
+    lowered = " ".join(text.lower().split())
+    for word in re.findall(r"\w+", lowered):
+        _feature(vec, "w:" + word, 2.0)
+    padded = f" {lowered} "
+    for i in range(len(padded) - 2):
+        _feature(vec, "t:" + padded[i : i + 3], 1.0)
+    norm = math.sqrt(sum(x * x for x in vec))
+    if norm == 0.0:
+        vec[0] = 1.0
+        return vec
+    return [x / norm for x in vec]
+
+
+def _normalise(vec: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vec)) or 1.0
+    return [x / norm for x in vec]
+
+
+# -- models ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the fake knows about one model. The last three only decorate /api/tags."""
+
+    capabilities: list[str]
+    context_length: int
+    embedding_length: int | None = None
+    family: str = "llama"
+    parameter_size: str = ""
+    quantization_level: str = "Q4_K_M"
+    size: int = 0
+
+    def __post_init__(self) -> None:
+        if "embedding" in self.capabilities and not self.embedding_length:
+            raise ValueError("an embedding model needs embedding_length")
+
+
+def default_models() -> dict[str, ModelSpec]:
+    """The home lab's two models, as `ollama show` reports them."""
+    return {
+        SUMMARY_MODEL: ModelSpec(
+            capabilities=["completion"],
+            context_length=32768,
+            family="exaone",
+            parameter_size="7.8B",
+            quantization_level="Q4_K_M",
+            size=4_779_174_567,
+        ),
+        EMBEDDING_MODEL: ModelSpec(
+            capabilities=["embedding"],
+            context_length=8192,
+            embedding_length=1024,
+            family="bert",
+            parameter_size="566.70M",
+            quantization_level="F16",
+            size=1_157_672_605,
+        ),
+    }
+
+
+def _canonical(name: str) -> str:
+    # Ollama treats "bge-m3" and "bge-m3:latest" as the same model.
+    return name if ":" in name else f"{name}:latest"
+
+
+@dataclass(frozen=True)
+class _Turn:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A completion request after context handling: what to answer and what it costs."""
+
+    reply: str
+    done_reason: str
+    prompt_tokens: int  # tokens the model actually evaluated (after truncation)
+    output_tokens: int
+
+
+def _ns(seconds: float) -> int:
+    # Real Ollama never reports a zero duration, and callers divide by these.
+    return max(1, round(seconds * 1e9))
+
+
+def _now_rfc3339() -> str:
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
+
+
+def _ndjson(obj: dict[str, Any]) -> bytes:
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+_POST_ROUTES = {
+    "/api/show": "_show",
+    "/api/chat": "_chat",
+    "/api/generate": "_generate",
+    "/api/embed": "_embed",
+    "/api/embeddings": "_embeddings",
+}
+
+
+class FakeOllama(FakeHttpServer):
+    """Ollama double; see the module docstring. Keyword arguments:
+
+    models: name -> ModelSpec (default: exaone3.5:7.8b for completion, bge-m3 for
+        embeddings). A name without a tag means ":latest", as in Ollama.
+    slots: requests processed at once (OLLAMA_NUM_PARALLEL).
+    max_queue: requests allowed to wait for a slot; one more gets 503 (OLLAMA_MAX_QUEUE).
+    base_latency, prompt_tokens_per_s, gen_tokens_per_s: simulated time per inference
+        request = base + prompt_tokens / prompt_speed + output_tokens / gen_speed
+        (a speed of 0 adds nothing), slept while holding a slot.
+    default_num_ctx: context window when a request sends no options.num_ctx.
+
+    Only inference endpoints (chat, generate, embed, embeddings) take a slot and
+    simulate latency; tags, show and version answer at once, as in Ollama. The
+    settings are plain attributes and may be changed while the server runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        models: dict[str, ModelSpec] | None = None,
+        slots: int = 2,
+        max_queue: int = 512,
+        base_latency: float = 0.0,
+        prompt_tokens_per_s: float = 0.0,
+        gen_tokens_per_s: float = 0.0,
+        default_num_ctx: int = 4096,
+    ) -> None:
+        super().__init__()
+        if slots < 1 or max_queue < 0:
+            raise ValueError("need slots >= 1 and max_queue >= 0")
+        source = default_models() if models is None else models
+        self._models = {_canonical(name): spec for name, spec in source.items()}
+        self.slots = slots
+        self.max_queue = max_queue
+        self.base_latency = base_latency
+        self.prompt_tokens_per_s = prompt_tokens_per_s
+        self.gen_tokens_per_s = gen_tokens_per_s
+        self.default_num_ctx = default_num_ctx
+        self._slot_cond = threading.Condition()
+        self._in_flight = 0
+        self._queued = 0
+        self._max_in_flight = 0
+        self._busy_seconds = 0.0
+
+    # -- control ---------------------------------------------------------------------
+    def fail_next(self, count: int, status: int, error: str, path: str | None = None) -> None:
+        """Answer the next `count` matching requests with `status` and {"error": error}."""
+        self._add_failure(count, status, {"error": error}, path)
+
+    def add_model(self, name: str, spec: ModelSpec) -> None:
+        with self._lock:
+            self._models[_canonical(name)] = spec
+
+    def remove_model(self, name: str) -> None:
+        with self._lock:
+            self._models.pop(_canonical(name), None)
+
+    @property
+    def models(self) -> dict[str, ModelSpec]:
+        """Snapshot of the served models, by canonical name ("bge-m3:latest")."""
+        with self._lock:
+            return dict(self._models)
+
+    # -- benchmark counters ----------------------------------------------------------
+    @property
+    def max_in_flight(self) -> int:
+        """Most requests that were inside slots at the same time."""
+        with self._slot_cond:
+            return self._max_in_flight
+
+    @property
+    def busy_seconds(self) -> float:
+        """Sum of simulated processing time of completed requests (slot-seconds).
+
+        Utilisation over a run = busy_seconds / (slots * wall_seconds).
+        """
+        with self._slot_cond:
+            return self._busy_seconds
+
+    @property
+    def in_flight(self) -> int:
+        """Requests inside slots right now."""
+        with self._slot_cond:
+            return self._in_flight
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for a slot right now."""
+        with self._slot_cond:
+            return self._queued
+
+    def simulated_seconds(self, prompt_tokens: int, output_tokens: int) -> float:
+        """Processing time the fake spends on one request, inside its slot."""
+        return (
+            self.base_latency
+            + self._prompt_seconds(prompt_tokens)
+            + self._gen_seconds(output_tokens)
+        )
+
+    def _prompt_seconds(self, tokens: int) -> float:
+        speed = self.prompt_tokens_per_s
+        return tokens / speed if speed > 0 else 0.0
+
+    def _gen_seconds(self, tokens: int) -> float:
+        speed = self.gen_tokens_per_s
+        return tokens / speed if speed > 0 else 0.0
+
+    # -- base-class hooks ------------------------------------------------------------
+    def _reset_counters(self) -> None:
+        with self._slot_cond:
+            self._max_in_flight = self._in_flight
+            self._busy_seconds = 0.0
+
+    def _error_body(self, status: int, message: str) -> Any:
+        return {"error": message}
+
+    def _dispatch(self, ex: Exchange) -> None:
+        route = (ex.method, ex.path)
+        if route in {("GET", "/"), ("HEAD", "/")}:
+            ex.send_text(200, "Ollama is running")
+        elif route == ("GET", "/api/version"):
+            ex.send_json(200, {"version": "0.12.0"})
+        elif route == ("GET", "/api/tags"):
+            ex.send_json(200, {"models": [self._tag(n, s) for n, s in self.models.items()]})
+        elif ex.method == "POST" and ex.path in _POST_ROUTES:
+            if not isinstance(ex.body, dict):
+                message = ex.json_error or "request body must be a JSON object"
+                ex.send_json(400, {"error": message if ex.raw else "missing request body"})
+                return
+            getattr(self, _POST_ROUTES[ex.path])(ex, ex.body)
+        else:
+            ex.send_text(404, "404 page not found")  # what Go's mux answers
+
+    # -- model endpoints -------------------------------------------------------------
+    def _tag(self, name: str, spec: ModelSpec) -> dict[str, Any]:
+        return {
+            "name": name,
+            "model": name,
+            "modified_at": _MODIFIED_AT,
+            "size": spec.size,
+            "digest": hashlib.sha256(name.encode()).hexdigest(),
+            "details": self._details(spec),
+        }
+
+    @staticmethod
+    def _details(spec: ModelSpec) -> dict[str, Any]:
+        return {
+            "parent_model": "",
+            "format": "gguf",
+            "family": spec.family,
+            "families": [spec.family],
+            "parameter_size": spec.parameter_size,
+            "quantization_level": spec.quantization_level,
+        }
+
+    def _show(self, ex: Exchange, body: dict[str, Any]) -> None:
+        name = str(body.get("model") or body.get("name") or "")
+        spec = self.models.get(_canonical(name))
+        if spec is None:
+            ex.send_json(404, {"error": f"model '{name}' not found"})
+            return
+        info: dict[str, Any] = {
+            "general.architecture": spec.family,
+            f"{spec.family}.context_length": spec.context_length,
+        }
+        if spec.embedding_length is not None:
+            info[f"{spec.family}.embedding_length"] = spec.embedding_length
+        ex.send_json(
+            200,
+            {
+                "modelfile": f"# Modelfile generated by FakeOllama\nFROM {_canonical(name)}\n",
+                "parameters": "",
+                "template": "{{ .Prompt }}",
+                "details": self._details(spec),
+                "model_info": info,
+                "capabilities": list(spec.capabilities),
+                "modified_at": _MODIFIED_AT,
+            },
+        )
+
+    def _model_for(self, ex: Exchange, name: Any, capability: str, verb: str) -> ModelSpec | None:
+        """The requested model, or None after answering with Ollama's own error."""
+        name = str(name or "")
+        if not name:
+            ex.send_json(400, {"error": "model is required"})
+            return None
+        spec = self.models.get(_canonical(name))
+        if spec is None:
+            ex.send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
+            return None
+        if capability not in spec.capabilities:
+            ex.send_json(400, {"error": f'"{name}" does not support {verb}'})
+            return None
+        return spec
+
+    # -- completion ------------------------------------------------------------------
+    def _chat(self, ex: Exchange, body: dict[str, Any]) -> None:
+        if self._model_for(ex, body.get("model"), "completion", "chat") is None:
+            return
+        turns = [
+            _Turn(str(m.get("role") or "user"), str(m.get("content") or ""))
+            for m in body.get("messages") or []
+            if isinstance(m, dict)
+        ]
+        self._complete(ex, body, turns, chat=True)
+
+    def _generate(self, ex: Exchange, body: dict[str, Any]) -> None:
+        if self._model_for(ex, body.get("model"), "completion", "generate") is None:
+            return
+        turns = [_Turn("user", str(body.get("prompt") or ""))]
+        if body.get("system"):
+            turns.insert(0, _Turn("system", str(body["system"])))
+        self._complete(ex, body, turns, chat=False)
+
+    def _plan(self, turns: list[_Turn], options: dict[str, Any]) -> _Plan:
+        """Apply the context window and num_predict; derive the reply from what is left.
+
+        Over num_ctx Ollama truncates silently: only the tail of the prompt survives
+        (about num_ctx / 2 tokens here), so the system message is lost first. The
+        reply is the first two sentences of the last user message the model still saw.
+        """
+        num_ctx = int(options.get("num_ctx") or self.default_num_ctx)
+        prompt_tokens = sum(count_tokens(t.content) + 4 for t in turns)  # +4: template
+        kept = turns
+        if prompt_tokens > num_ctx:
+            budget = remaining = num_ctx // 2
+            kept = []
+            for turn in reversed(turns):
+                cost = count_tokens(turn.content) + 4
+                if cost <= remaining:
+                    kept.insert(0, turn)
+                    remaining -= cost
+                    continue
+                if remaining > 4:  # room for part of this message: keep its tail
+                    tail = tail_tokens(turn.content, remaining - 4)
+                    kept.insert(0, _Turn(turn.role, tail))
+                    remaining -= count_tokens(tail) + 4
+                break
+            prompt_tokens = budget - remaining
+        last_user = next((t.content for t in reversed(kept) if t.role == "user"), "")
+        reply = first_sentences(strip_fences(last_user))
+        done_reason = "stop"
+        num_predict = int(options.get("num_predict") or -1)  # <= 0: no limit
+        if 0 < num_predict < count_tokens(reply):
+            reply = head_tokens(reply, num_predict)
+            done_reason = "length"  # what Ollama reports when num_predict cut it off
+        return _Plan(reply, done_reason, prompt_tokens, count_tokens(reply))
+
+    def _complete(
+        self, ex: Exchange, body: dict[str, Any], turns: list[_Turn], *, chat: bool
+    ) -> None:
+        options = body.get("options")
+        plan = self._plan(turns, options if isinstance(options, dict) else {})
+        model = str(body["model"])
+        prompt_s = self._prompt_seconds(plan.prompt_tokens)
+        gen_s = self._gen_seconds(plan.output_tokens)
+
+        def chunk(text: str, done: bool) -> dict[str, Any]:
+            out: dict[str, Any] = {"model": model, "created_at": _now_rfc3339()}
+            if chat:
+                out["message"] = {"role": "assistant", "content": text}
+            else:
+                out["response"] = text
+            out["done"] = done
+            if done:
+                out |= {
+                    "done_reason": plan.done_reason,
+                    "total_duration": _ns(time.monotonic() - ex.started),
+                    "load_duration": _ns(self.base_latency),
+                    "prompt_eval_count": plan.prompt_tokens,
+                    "prompt_eval_duration": _ns(prompt_s),
+                    "eval_count": plan.output_tokens,
+                    "eval_duration": _ns(gen_s),
+                }
+            return out
+
+        # Ollama streams unless the request says "stream": false.
+        if body.get("stream", True) is False:
+            with self._slot(ex, plan.prompt_tokens, plan.output_tokens) as granted:
+                if not granted:
+                    return
+                self._sleep(self.base_latency + prompt_s + gen_s)
+            ex.send_json(200, chunk(plan.reply, done=True))
+            return
+        pieces = re.findall(r"\s*\S+", plan.reply)
+        with self._slot(ex, plan.prompt_tokens, plan.output_tokens) as granted:
+            if not granted:
+                return
+            self._sleep(self.base_latency + prompt_s)  # time to first token
+            ex.begin_stream(200, "application/x-ndjson")
+            for text in pieces:
+                # Spread generation time over the pieces so the total stays exact.
+                self._sleep(gen_s * len(text) / len(plan.reply))
+                ex.send_chunk(_ndjson(chunk(text, done=False)))
+        ex.end_stream(_ndjson(chunk("", done=True)))
+
+    # -- embeddings ------------------------------------------------------------------
+    def _embed(self, ex: Exchange, body: dict[str, Any]) -> None:
+        spec = self._model_for(ex, body.get("model"), "embedding", "embeddings")
+        if spec is None:
+            return
+        raw = body.get("input")
+        if isinstance(raw, str):
+            texts = [raw] if raw else []  # Ollama: an empty string embeds nothing
+        elif isinstance(raw, list) and all(isinstance(t, str) for t in raw):
+            texts = list(raw)
+        elif raw is None:
+            texts = []
+        else:
+            ex.send_json(400, {"error": "invalid input type"})
+            return
+        dims = spec.embedding_length or 0
+        wanted = body.get("dimensions")
+        if wanted is not None and not (isinstance(wanted, int) and 0 < wanted <= dims):
+            ex.send_json(400, {"error": f"dimensions must be between 1 and {dims}"})
+            return
+        ctx = spec.context_length
+        if body.get("truncate") is False and any(count_tokens(t) > ctx for t in texts):
+            ex.send_json(400, {"error": "the input length exceeds the context length"})
+            return
+        # Truncation is on by default: each input keeps its first ctx tokens.
+        texts = [head_tokens(t, ctx) for t in texts]
+        prompt_tokens = sum(count_tokens(t) for t in texts)
+        with self._slot(ex, prompt_tokens, 0) as granted:
+            if not granted:
+                return
+            self._sleep(self.simulated_seconds(prompt_tokens, 0))
+        vectors = [embed_text(t, dims) for t in texts]
+        if wanted is not None:  # Matryoshka-style: keep the first dims, renormalise
+            vectors = [_normalise(v[:wanted]) for v in vectors]
+        ex.send_json(
+            200,
+            {
+                "model": str(body["model"]),
+                "embeddings": vectors,
+                "total_duration": _ns(time.monotonic() - ex.started),
+                "load_duration": _ns(self.base_latency),
+                "prompt_eval_count": prompt_tokens,
+            },
+        )
+
+    def _embeddings(self, ex: Exchange, body: dict[str, Any]) -> None:
+        """Legacy endpoint: one `prompt` in, one `embedding` out."""
+        spec = self._model_for(ex, body.get("model"), "embedding", "embeddings")
+        if spec is None:
+            return
+        text = head_tokens(str(body.get("prompt") or ""), spec.context_length)
+        tokens = count_tokens(text)
+        with self._slot(ex, tokens, 0) as granted:
+            if not granted:
+                return
+            self._sleep(self.simulated_seconds(tokens, 0))
+        vector = embed_text(text, spec.embedding_length or 0) if text else []
+        ex.send_json(200, {"embedding": vector})
+
+    # -- queue and slots -------------------------------------------------------------
+    @contextmanager
+    def _slot(self, ex: Exchange, prompt_tokens: int, output_tokens: int) -> Iterator[bool]:
+        """Hold one of `slots` for the with-block; yields False after answering 503.
+
+        A request that finds every slot busy waits in the queue; when `max_queue`
+        requests are already waiting it is refused at once, as Ollama does.
+        """
+        if not self._enter_slot():
+            ex.send_json(503, {"error": _QUEUE_FULL})
+            yield False
+            return
+        completed = False
+        try:
+            yield True
+            completed = True
+        finally:
+            with self._slot_cond:
+                self._in_flight -= 1
+                if completed:
+                    self._busy_seconds += self.simulated_seconds(prompt_tokens, output_tokens)
+                self._slot_cond.notify_all()
+
+    def _enter_slot(self) -> bool:
+        with self._slot_cond:
+            if self._in_flight >= self.slots:
+                if self._queued >= self.max_queue:
+                    return False
+                self._queued += 1
+                try:
+                    while self._in_flight >= self.slots:
+                        # Bounded: close() sets _closing, checked on every poll.
+                        if self._closing.is_set():
+                            raise Aborted
+                        self._slot_cond.wait(0.05)
+                finally:
+                    self._queued -= 1
+            self._in_flight += 1
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            return True
