@@ -24,6 +24,9 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
     if not os.environ.get("DAGSTER_HOME"):
         home = settings.data / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text("telemetry:\n  enabled: false\n")
         os.environ["DAGSTER_HOME"] = str(home)
     return DagsterInstance.get()
 

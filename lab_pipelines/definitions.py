@@ -9,9 +9,5 @@ from lab_pipelines import placement
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    import lab_pipelines.defs
-
-    loaded = dg.components.load_defs(
-        lab_pipelines.defs, project_root=Path(__file__).resolve().parent.parent
-    )
+    loaded = dg.load_from_defs_folder(path_within_project=Path(__file__).resolve().parent)
     return dg.Definitions.merge(loaded, dg.Definitions(executor=placement.executor()))

@@ -349,14 +349,14 @@ class LabStore:
         if mode in ("fts", "hybrid") and query_text.strip():
             ranked.append(
                 table.search(MatchQuery(query_text, "text"), query_type="fts")
-                .select(columns)
+                .select([*columns, "_score"])
                 .limit(depth)
                 .to_list()
             )
         if mode in ("vector", "hybrid") and query_vector is not None:
             ranked.append(
                 table.search(query_vector, vector_column_name="vector")
-                .select(columns)
+                .select([*columns, "_distance"])
                 .limit(depth)
                 .to_list()
             )

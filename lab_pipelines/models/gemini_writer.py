@@ -12,6 +12,14 @@ from google.genai import errors, types
 
 from lab_pipelines.models.base import Answer, CallCounter, ModelError
 
+# google-genai sends through httpx2 where it is installed, whose errors are not httpx's.
+try:
+    import httpx2
+
+    _TIMEOUTS: tuple[type[Exception], ...] = (httpx.TimeoutException, httpx2.TimeoutException)
+except ImportError:  # pragma: no cover - depends on what google-genai pulled in
+    _TIMEOUTS = (httpx.TimeoutException,)
+
 _RETRY_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 
@@ -75,7 +83,7 @@ class GeminiWriter:
                 raise ModelError(_explain(err, self.model)) from None
             except errors.APIError as err:
                 raise ModelError(_explain(err, self.model)) from None
-            except httpx.TimeoutException:
+            except _TIMEOUTS:
                 raise ModelError(
                     f"Gemini did not answer within {self.timeout_s:.0f} s after retries; "
                     "raise LAB_GEMINI_TIMEOUT_S or try later"

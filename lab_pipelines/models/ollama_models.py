@@ -57,6 +57,9 @@ class OllamaConnection:
                     f"{what}: Ollama at {self.host} did not answer within {self.timeout_s:.0f} s; "
                     "raise LAB_OLLAMA_TIMEOUT_S or lower LAB_OLLAMA_PARALLEL"
                 ) from err
+            except httpx.TransportError as err:
+                # The server went away mid-request (a reboot of the inference node).
+                raise Transient(f"Ollama at {self.host} dropped the connection ({err})") from err
 
         return with_retries(
             attempt,

@@ -143,7 +143,7 @@ def extractive_answer(prompt: str, max_sentences: int = 4) -> str:
     question = match.group(1) if match else prompt
     candidates: list[tuple[float, str, int]] = []
     for label, body in _SOURCE.findall(prompt):
-        text = body.replace("Summary: ", "").replace("Excerpt: ", "\n\n")
+        text = "\n\n".join(_prose_lines(body))
         for score, sentence in best_sentences(question, text, 3):
             candidates.append((score, sentence, int(label)))
     if not candidates:
@@ -156,6 +156,20 @@ def extractive_answer(prompt: str, max_sentences: int = 4) -> str:
             seen.add(sentence)
             lines.append(f"- {sentence} [{label}]")
     return "\n".join(lines)
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _prose_lines(body: str) -> list[str]:
+    """Lines of a source block that read as sentences: no labels, list markers or headings."""
+    lines = []
+    for line in body.splitlines():
+        line = _LIST_MARKER.sub("", line.removeprefix("Summary: ").removeprefix("Excerpt: "))
+        if len(line) < 120 and not line.rstrip().endswith((".", "!", "?", "다", "요")):
+            continue  # a heading path or a label, not a sentence
+        lines.append(line.strip())
+    return lines
 
 
 _CITATION = re.compile(r"\[(\d+)\]")

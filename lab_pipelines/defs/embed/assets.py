@@ -1,7 +1,5 @@
 """embeddings: vectors of every chunk and summary, the index that retrieval searches."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, chunks

@@ -1,7 +1,5 @@
 """generated_outputs: Gemini's final text for each request, grounded in retrieved documents."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

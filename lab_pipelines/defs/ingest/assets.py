@@ -1,7 +1,5 @@
 """documents and chunks: the inbox's files as normalised text, and that text as chunk plans."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import dagster as dg

@@ -1,7 +1,5 @@
 """summaries: what the inference node's EXAONE says each document is about."""
 
-from __future__ import annotations
-
 import dagster as dg
 
 from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, documents

@@ -1,0 +1,61 @@
+"""The main job against the Ollama and Gemini protocol doubles, through the official clients."""
+
+from lab_pipelines.cli import main
+from lab_pipelines.store import LabStore
+
+EMBED_BATCH = 32
+
+
+def test_first_run_calls_the_models_and_an_unchanged_rerun_calls_none(
+    lab, fake_ollama, fake_gemini
+):
+    lab.use_doubles(fake_ollama.url, fake_gemini.url)
+    main(["run"])
+
+    chats = fake_ollama.calls_to("/api/chat")
+    assert len(chats) == 6  # one summary per sample document, each short enough for one call
+    assert {c.body["model"] for c in chats} == {"exaone3.5:7.8b"}
+    assert {c.body["options"]["num_ctx"] for c in chats} == {8192}
+    embeds = fake_ollama.calls_to("/api/embed")
+    assert embeds and {c.body["model"] for c in embeds} == {"bge-m3"}
+    assert all(len(c.body["input"]) <= EMBED_BATCH for c in embeds)
+    assert all(sum(map(len, c.body["input"])) <= 24_000 for c in embeds)
+    generations = fake_gemini.calls_to(":generateContent")
+    assert len(generations) == 2
+    assert "<source>" in str(generations[0].body)
+
+    store = LabStore(lab.settings.lancedb_dir)
+    assert store.count("embeddings__bge_m3") == store.count("chunks") + 6
+    output = store.output("ko-taint.md")
+    assert output["backend"] == "gemini" and output["cited_doc_ids"]
+
+    fake_ollama.reset()
+    fake_gemini.reset()
+    main(["run"])
+    assert fake_ollama.count("/api/chat") == 0
+    assert fake_ollama.count("/api/embed") == 0
+    assert len(fake_gemini.calls) == 0
+
+
+def test_editing_one_paragraph_re_embeds_only_the_changed_chunks(lab, fake_ollama, fake_gemini):
+    lab.use_doubles(fake_ollama.url, fake_gemini.url)
+    lab.monkeypatch.setenv("LAB_CHUNK_CHARS", "300")
+    lab.monkeypatch.setenv("LAB_CHUNK_OVERLAP_CHARS", "0")
+    main(["run"])
+    store = LabStore(lab.settings.lancedb_dir)
+    doc = "en/ollama-inference-node.md"
+    n_chunks = store.count("chunks", f"doc_id = '{doc}'")
+    assert n_chunks >= 4
+
+    path = lab.inbox / "en" / "ollama-inference-node.md"
+    path.write_text(path.read_text() + "\nA closing paragraph about keep-alive settings.\n")
+    fake_ollama.reset()
+    main(["run"])
+
+    chats = fake_ollama.calls_to("/api/chat")
+    assert len(chats) == 1  # only the edited document is summarised again
+    embedded = [text for call in fake_ollama.calls_to("/api/embed") for text in call.body["input"]]
+    # the chunk holding the new paragraph, and the summary if its text changed; the rest reused
+    assert 1 <= len(embedded) <= 2, embedded
+    assert any("keep-alive" in text for text in embedded)
+    assert store.count("chunks", f"doc_id = '{doc}'") in (n_chunks, n_chunks + 1)
