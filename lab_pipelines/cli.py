@@ -9,13 +9,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
-from lab_pipelines.settings import Settings, SettingsError, load_settings
+from lab_pipelines.settings import Settings, SettingsError, load_settings, project_root
 
 RUN_BATCH = 100  # documents per ranged run, as the assets' BackfillPolicy
+
+
+LOCAL_INSTANCE_CONFIG = project_root() / "deployment" / "local" / "dagster.yaml"
+
+
+def ensure_instance_config(home: Path) -> None:
+    """Give a DAGSTER_HOME without a dagster.yaml the project's local instance configuration
+    (pools for Ollama and LanceDB, run limits); an existing one is the owner's and is kept."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() and LOCAL_INSTANCE_CONFIG.exists():
+        shutil.copyfile(LOCAL_INSTANCE_CONFIG, config)
 
 
 def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is slow to import
@@ -24,10 +38,8 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
     if not os.environ.get("DAGSTER_HOME"):
         home = settings.data / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        config = home / "dagster.yaml"
-        if not config.exists():
-            config.write_text("telemetry:\n  enabled: false\n")
         os.environ["DAGSTER_HOME"] = str(home)
+    ensure_instance_config(Path(os.environ["DAGSTER_HOME"]))
     return DagsterInstance.get()
 
 

@@ -61,6 +61,11 @@ class Settings:
     max_file_mb: int = 50
     chunk_chars: int = 900
     chunk_overlap_chars: int = 120
+    sensor_interval_s: int = 30
+    settle_s: int = 10  # a file whose mtime is this recent may still be being written
+    night_backfill_cron: str = "0 1 * * *"
+    digest_cron_hour: int = 5
+    schedule_timezone: str = "Asia/Seoul"
 
     @property
     def is_offline(self) -> bool:
@@ -108,6 +113,11 @@ def load_settings() -> Settings:
         max_file_mb=_env_int("LAB_MAX_FILE_MB", 50),
         chunk_chars=_env_int("LAB_CHUNK_CHARS", 900, minimum=200),
         chunk_overlap_chars=_env_int("LAB_CHUNK_OVERLAP_CHARS", 120, minimum=0),
+        sensor_interval_s=_env_int("LAB_SENSOR_INTERVAL_S", 30),
+        settle_s=_env_int("LAB_SETTLE_S", 10, minimum=0),
+        night_backfill_cron=_env("LAB_NIGHT_BACKFILL_CRON", "0 1 * * *"),
+        digest_cron_hour=_env_int("LAB_DIGEST_HOUR", 5, minimum=0),
+        schedule_timezone=_env("LAB_TIMEZONE", "Asia/Seoul"),
     )
     if settings.chunk_overlap_chars >= settings.chunk_chars // 2:
         raise SettingsError(
@@ -138,4 +148,9 @@ ENV_VARS = {
     "max_file_mb": "LAB_MAX_FILE_MB",
     "chunk_chars": "LAB_CHUNK_CHARS",
     "chunk_overlap_chars": "LAB_CHUNK_OVERLAP_CHARS",
+    "sensor_interval_s": "LAB_SENSOR_INTERVAL_S",
+    "settle_s": "LAB_SETTLE_S",
+    "night_backfill_cron": "LAB_NIGHT_BACKFILL_CRON",
+    "digest_cron_hour": "LAB_DIGEST_HOUR",
+    "schedule_timezone": "LAB_TIMEZONE",
 }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lab_pipelines.cli import ensure_instance_config
 from lab_pipelines.settings import Settings, load_settings, project_root
 
 SAMPLES = project_root() / "samples"
@@ -48,8 +49,9 @@ def make_lab(
         "DAGSTER_HOME": root / "dagster_home",
     }.items():
         monkeypatch.setenv(name, str(value))
-    (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    ensure_instance_config(
+        root / "dagster_home"
+    )  # the shipped local instance config, pools included
     monkeypatch.setenv("LAB_BACKEND", "offline")
     monkeypatch.setenv("LAB_PROFILE", "local")
     return Lab(root, monkeypatch)

@@ -14,6 +14,7 @@ def test_the_code_location_loads_with_every_asset_grouped_and_described():
         "embeddings",
         "generated_outputs",
         "ad_hoc_output",
+        "daily_digest",
     }
     groups = {key: spec.group_name for key, spec in specs.items()}
     assert groups["summaries"] == "summarize" and groups["embeddings"] == "embed"
@@ -27,3 +28,15 @@ def test_document_assets_run_ranges_in_one_step():
     for key in ("documents", "chunks", "summaries", "embeddings"):
         assets_def = definitions.resolve_assets_def(key)
         assert assets_def.backfill_policy.max_partitions_per_run == 100
+
+
+def test_sensors_and_schedules_are_on_by_default():
+    definitions = defs()
+    sensors = {s.name: s for s in definitions.sensors}
+    schedules = {s.name: s for s in definitions.schedules}
+    assert set(sensors) == {"inbox_sensor", "requests_sensor"}
+    assert set(schedules) == {"night_backfill", "daily_digest_schedule"}
+    assert schedules["night_backfill"].execution_timezone == "Asia/Seoul"
+    assert schedules["night_backfill"].cron_schedule == "0 1 * * *"
+    for instigator in [*sensors.values(), *schedules.values()]:
+        assert instigator.default_status.value == "RUNNING"

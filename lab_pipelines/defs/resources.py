@@ -17,6 +17,8 @@ from lab_pipelines.models.offline import ExtractiveSummarizer, ExtractiveWriter,
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder, OllamaSummarizer
 from lab_pipelines.settings import ENV_VARS, OFFLINE, Settings, load_settings
 from lab_pipelines.store import LabStore
+from lab_pipelines.text.extractive import EXTRACTIVE_SUMMARY_MODEL
+from lab_pipelines.text.lexical_embedding import LEXICAL_MODEL
 
 
 class InboxResource(dg.ConfigurableResource):
@@ -27,6 +29,7 @@ class InboxResource(dg.ConfigurableResource):
     max_file_mb: int = 50
     chunk_chars: int = 900
     chunk_overlap_chars: int = 120
+    settle_s: int = 10  # a file modified this recently may still be being written
 
 
 class LanceStoreResource(dg.ConfigurableResource):
@@ -50,6 +53,13 @@ class LocalModelsResource(dg.ConfigurableResource):
     parallel: int = 2
     embed_batch_size: int = 32
     embed_batch_chars: int = 24_000
+
+    def summary_model_name(self) -> str:
+        """The model summaries are keyed on, without asking the server."""
+        return EXTRACTIVE_SUMMARY_MODEL if self.backend == OFFLINE else self.summary_model
+
+    def embedding_model_name(self) -> str:
+        return LEXICAL_MODEL if self.backend == OFFLINE else self.embedding_model
 
     def _connection(self) -> OllamaConnection:
         return OllamaConnection(self.ollama_host, float(self.timeout_s), self.parallel)
@@ -123,6 +133,7 @@ def build_resources(
             max_file_mb=env("max_file_mb"),
             chunk_chars=env("chunk_chars"),
             chunk_overlap_chars=env("chunk_overlap_chars"),
+            settle_s=env("settle_s"),
         ),
         "lance": LanceStoreResource(data_dir=env("data")),
         "local_models": LocalModelsResource(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,12 @@ class OllamaConnection:
     retry_attempts: int = 5
     retry_first_delay_s: float = 1.0
     retry_max_delay_s: float = 20.0
+    # Caps requests in flight from this process at `parallel`, also when a map-reduce summary
+    # fans out inside a document that is itself one of `parallel` in flight.
+    _in_flight: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._in_flight = threading.BoundedSemaphore(max(1, self.parallel))
 
     def client(self) -> ollama.Client:
         # The client's default timeout is None (wait forever); a rebooting node must not hang runs.
@@ -40,7 +47,8 @@ class OllamaConnection:
 
         def attempt() -> T:
             try:
-                return request()
+                with self._in_flight:
+                    return request()
             except ollama.ResponseError as err:
                 if err.status_code == 503:
                     raise Transient(f"Ollama is busy: {err.error}") from err

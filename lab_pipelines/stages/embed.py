@@ -25,7 +25,9 @@ class EmbedReport:
     seconds: float = 0.0
 
 
-def _wanted_rows(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str, list[dict]]:
+def wanted_embedding_rows(
+    store: LabStore, model: str, doc_ids: Sequence[str]
+) -> dict[str, list[dict]]:
     """doc_id → the rows its embeddings should hold now: chunks, then its summary."""
     titles = {d["doc_id"]: d for d in store.documents(doc_ids, ["doc_id", "title", "status"])}
     summaries = store.summaries(doc_ids)
@@ -66,7 +68,7 @@ def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str])
     started = time.perf_counter()
     report = EmbedReport()
     model = embedder.model
-    wanted = _wanted_rows(store, model, doc_ids)
+    wanted = wanted_embedding_rows(store, model, doc_ids)
     stored = store.embedding_keys(model, doc_ids)
     changed: list[str] = []
     for doc_id in doc_ids:

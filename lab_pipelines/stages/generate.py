@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab_pipelines.models.base import Answer, Embedder, Writer
-from lab_pipelines.store import Hit, LabStore
+from lab_pipelines.store import DOCUMENTS, Hit, LabStore
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
 from lab_pipelines.text.prompts import AnswerPrompt, SourceDoc, build_answer_prompt, cited_labels
 
@@ -94,8 +94,24 @@ def generate_output(
     token_budget: int,
     k: int = 12,
 ) -> GeneratedOutput:
+    """Answer ``question`` from the documents hybrid retrieval finds for it."""
     hits = retrieve(store, embedder, question, k=k)
-    prompt = build_answer_prompt(question, source_documents(store, hits), token_budget)
+    return answer_from_sources(
+        store, writer, request_id, question, source_documents(store, hits), token_budget
+    )
+
+
+def answer_from_sources(
+    store: LabStore,
+    writer: Writer,
+    request_id: str,
+    question: str,
+    sources: list[SourceDoc],
+    token_budget: int,
+    digest: bool = False,
+) -> GeneratedOutput:
+    """Write (or reuse, when the prompt is unchanged) the cited answer and store it."""
+    prompt = build_answer_prompt(question, sources, token_budget, digest=digest)
     key = fingerprint("answer", prompt.system, prompt.prompt, writer.model, ANSWER_PROMPT_VERSION)
     stored = store.output(request_id)
     if stored and stored["answer_key"] == key:
@@ -121,6 +137,34 @@ def generate_output(
     }
     store.upsert_output(row)
     return GeneratedOutput(request_id, question, markdown, tuple(cited), prompt, answer, row)
+
+
+def generate_digest(
+    store: LabStore, writer: Writer, day: str, start: datetime, end: datetime, token_budget: int
+) -> GeneratedOutput | None:
+    """A digest of the documents ingested in [start, end), written from their summaries;
+    None (and no model call) when nothing was ingested that day."""
+    docs = [
+        d
+        for d in store.read(DOCUMENTS, ["doc_id", "title", "path", "updated_at"], "status = 'ok'")
+        if start <= d["updated_at"] < end
+    ]
+    docs.sort(key=lambda d: d["updated_at"])
+    summaries = store.summaries([d["doc_id"] for d in docs])
+    sources = [
+        SourceDoc(d["doc_id"], d["title"], d["path"], summaries[d["doc_id"]]["summary"], ())
+        for d in docs
+        if d["doc_id"] in summaries
+    ]
+    if not sources:
+        return None
+    question = (
+        f"Write a digest of the {len(sources)} documents added or updated on {day}: "
+        "what each one is about, grouped by topic, with its source number."
+    )
+    return answer_from_sources(
+        store, writer, f"digest/{day}", question, sources, token_budget, digest=True
+    )
 
 
 def write_output_file(folder: Path, output: GeneratedOutput) -> Path:

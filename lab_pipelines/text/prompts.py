@@ -98,9 +98,15 @@ class AnswerPrompt:
     prompt_tokens: int
 
 
-def build_answer_prompt(question: str, docs: list[SourceDoc], token_budget: int) -> AnswerPrompt:
+DIGEST_TASK = "Task: digest. Cover every source, one short paragraph or bullet each."
+
+
+def build_answer_prompt(
+    question: str, docs: list[SourceDoc], token_budget: int, digest: bool = False
+) -> AnswerPrompt:
     """Number the sources and fill the prompt with summaries, then excerpts, within the budget."""
-    head = f"Question:\n<question>\n{_fence(question.strip())}\n</question>\n\nSources:\n"
+    head = f"Question:\n<question>\n{_fence(question.strip())}\n</question>\n\n"
+    head += (DIGEST_TASK + "\n\n" if digest else "") + "Sources:\n"
     budget = token_budget - estimate_tokens(ANSWER_SYSTEM) - estimate_tokens(head) - 50
     used: list[SourceDoc] = []
     blocks: list[str] = []
@@ -146,13 +152,24 @@ def extractive_answer(prompt: str, max_sentences: int = 4) -> str:
         text = "\n\n".join(_prose_lines(body))
         for score, sentence in best_sentences(question, text, 3):
             candidates.append((score, sentence, int(label)))
+    limit = max_sentences
+    if DIGEST_TASK in prompt:
+        candidates = []  # a digest covers every source, whatever the question's words
+    if not candidates:
+        # Nothing matches the question's words (a digest, or a paraphrase): fall back to what
+        # each source opens with, still cited, rather than to nothing.
+        for label, body in _SOURCE.findall(prompt):
+            lines = _prose_lines(body)
+            if lines:
+                candidates.append((0.0, lines[0], int(label)))
+        limit = len(candidates)
     if not candidates:
         return "The sources do not answer this question."
-    candidates.sort(key=lambda c: c[0], reverse=True)
+    candidates.sort(key=lambda c: c[0], reverse=True)  # stable: ties keep source order
     seen: set[str] = set()
     lines = []
     for _, sentence, label in candidates:
-        if sentence not in seen and len(lines) < max_sentences:
+        if sentence not in seen and len(lines) < limit:
             seen.add(sentence)
             lines.append(f"- {sentence} [{label}]")
     return "\n".join(lines)

@@ -4,8 +4,10 @@ import dagster as dg
 
 from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, chunks
 from lab_pipelines.defs.ingest.partitions import document_partitions
+from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource
 from lab_pipelines.defs.summarize.assets import summaries
+from lab_pipelines.placement import INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.store import embeddings_table_name
@@ -18,6 +20,8 @@ from lab_pipelines.store import embeddings_table_name
     group_name="embed",
     kinds={"ollama", "lancedb"},
     owners=["team:homelab"],
+    pool=OLLAMA_POOL,
+    op_tags=op_tags(INFERENCE_NODE),
     code_version=f"embeddings-1:{load_settings().embedding_model}",
     description=(
         "Chunk and summary vectors in LanceDB `embeddings__<model>` (bge-m3 through Ollama's "

@@ -7,15 +7,23 @@ import dagster as dg
 from lab_pipelines.defs.embed.assets import embeddings
 from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.metadata import preview
+from lab_pipelines.defs.pools import LANCEDB_POOL, OLLAMA_POOL
 from lab_pipelines.defs.resources import (
     InboxResource,
     LanceStoreResource,
     LocalModelsResource,
     TextWriterResource,
 )
+from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.inbox import request_files
+from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
-from lab_pipelines.stages.generate import GeneratedOutput, generate_output, write_output_file
+from lab_pipelines.stages.generate import (
+    GeneratedOutput,
+    generate_digest,
+    generate_output,
+    write_output_file,
+)
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, fingerprint
 
 _CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{load_settings().gemini_model}"
@@ -43,8 +51,10 @@ def _metadata(output: GeneratedOutput, writer_backend: str, path: Path) -> dict:
     partitions_def=request_partitions,
     deps=[_ALL_DOCUMENTS],
     group_name="generate",
-    kinds={"gemini", "lancedb"},
+    kinds={"gemini", "ollama", "lancedb"},
     owners=["team:homelab"],
+    pool=OLLAMA_POOL,
+    op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
     description=(
         "For each request file: hybrid retrieval (vector + full-text, fused by reciprocal rank), "
@@ -86,8 +96,10 @@ class Question(dg.Config):
 @dg.asset(
     deps=[_ALL_DOCUMENTS],
     group_name="generate",
-    kinds={"gemini", "lancedb"},
+    kinds={"gemini", "ollama", "lancedb"},
     owners=["team:homelab"],
+    pool=OLLAMA_POOL,
+    op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
     description=(
         "An ad-hoc question asked from the launchpad (run config `question`), answered like a "
@@ -113,3 +125,46 @@ def ad_hoc_output(
     )
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
     return dg.MaterializeResult(metadata=_metadata(output, text_writer.backend, path))
+
+
+daily_partitions = dg.DailyPartitionsDefinition(
+    # end_offset=1: today's digest so far can be materialised from the UI too
+    start_date="2026-01-01",
+    timezone=load_settings().schedule_timezone,
+    end_offset=1,
+)
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    deps=[dg.AssetDep(summaries, partition_mapping=dg.AllPartitionMapping())],
+    group_name="generate",
+    kinds={"gemini", "lancedb"},
+    owners=["team:homelab"],
+    pool=LANCEDB_POOL,
+    op_tags=op_tags(COMPUTE_NODE),
+    code_version=_CODE_VERSION,
+    description=(
+        "One digest per day (Asia/Seoul) of the documents ingested that day, written by Gemini "
+        "from their local summaries, in LanceDB `outputs` as `digest/<day>` and in "
+        "`outputs/digest/<day>.md`. Backfill past days from the asset's partitions page."
+    ),
+)
+def daily_digest(
+    context: dg.AssetExecutionContext, lance: LanceStoreResource, text_writer: TextWriterResource
+) -> dg.MaterializeResult:
+    window = context.partition_time_window
+    day = context.partition_key
+    writer = text_writer.writer()
+    output = generate_digest(
+        lance.store(), writer, day, window.start, window.end, text_writer.prompt_token_budget
+    )
+    if output is None:
+        return dg.MaterializeResult(metadata={"documents": 0, "model_calls": 0})
+    path = write_output_file(Path(lance.data_dir) / "outputs", output)
+    return dg.MaterializeResult(
+        metadata={
+            "documents": len(output.prompt.sources),
+            **_metadata(output, writer.backend, path),
+        }
+    )

@@ -6,8 +6,10 @@ import dagster as dg
 
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.metadata import counts_table
+from lab_pipelines.defs.pools import LANCEDB_POOL
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
 from lab_pipelines.inbox import scan_inbox
+from lab_pipelines.placement import COMPUTE_NODE, op_tags
 from lab_pipelines.stages.ingest import ingest_documents, plan_chunks
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, PARSER_VERSION
 
@@ -21,6 +23,8 @@ DOCUMENT_BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=100)
     group_name="ingest",
     kinds={"python", "lancedb"},
     owners=["team:homelab"],
+    pool=LANCEDB_POOL,
+    op_tags=op_tags(COMPUTE_NODE),
     code_version=PARSER_VERSION,
     description=(
         "One row per inbox file in LanceDB `documents`: the text parsed from Markdown, MDX, rST, "
@@ -60,6 +64,8 @@ def documents(
     group_name="ingest",
     kinds={"python", "lancedb"},
     owners=["team:homelab"],
+    pool=LANCEDB_POOL,
+    op_tags=op_tags(COMPUTE_NODE),
     code_version=CHUNKER_VERSION,
     description=(
         "Heading-aware chunk plans in LanceDB `chunks`: Korean sentences split with Kiwi, a "

@@ -5,7 +5,9 @@ import dagster as dg
 from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, documents
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.metadata import preview
+from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource
+from lab_pipelines.placement import INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.summarize import summarize_documents
 from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
@@ -18,6 +20,8 @@ from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
     group_name="summarize",
     kinds={"ollama", "lancedb"},
     owners=["team:homelab"],
+    pool=OLLAMA_POOL,
+    op_tags=op_tags(INFERENCE_NODE),
     code_version=f"{SUMMARY_PROMPT_VERSION}:{load_settings().summary_model}",
     description=(
         "A 3-5 sentence summary per document in LanceDB `summaries`, in the document's language, "

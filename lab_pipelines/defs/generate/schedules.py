@@ -1,0 +1,26 @@
+"""The daily digest's schedule: yesterday's digest, after the night backfill has run."""
+
+import dagster as dg
+
+from lab_pipelines.defs.generate.assets import daily_digest
+from lab_pipelines.defs.ingest.schedules import local_day
+from lab_pipelines.settings import load_settings
+
+_SETTINGS = load_settings()
+
+daily_digest_job = dg.define_asset_job(
+    "daily_digest_job", selection=dg.AssetSelection.assets(daily_digest)
+)
+
+
+@dg.schedule(
+    job=daily_digest_job,
+    cron_schedule=f"0 {_SETTINGS.digest_cron_hour} * * *",
+    execution_timezone=_SETTINGS.schedule_timezone,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="05:00 Asia/Seoul (LAB_DIGEST_HOUR): the digest of the day that just ended, "
+    "after the 01:00 night backfill has brought every summary up to date.",
+)
+def daily_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    yesterday = local_day(context.scheduled_execution_time, days_back=1)
+    return dg.RunRequest(run_key=f"digest:{yesterday}", partition_key=yesterday)
