@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PIP := $(VENV)/bin/pip
 
-.PHONY: venv run test lint clean
+DAGSTER_HOME ?= $(CURDIR)/.lab_data/dagster_home
+export DAGSTER_HOME
+
+.PHONY: venv run dev test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +20,20 @@ venv: $(VENV)/.installed
 run: venv
 	$(VENV)/bin/lab-pipelines run
 
+# The web UI and the daemon (sensors, schedules, run queue) on http://127.0.0.1:3000.
+dev: venv
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp deployment/local/dagster.yaml $(DAGSTER_HOME)/
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+
 # The whole test suite (what .ci/run calls).
 test: venv
 	$(VENV)/bin/ruff check lab_pipelines lab_pipelines_tests
 	$(VENV)/bin/pytest -q
+
+# Benchmarks (figures, not tests); results are recorded in bench/RESULTS.md.
+bench: venv
+	$(VENV)/bin/python bench/sensor_tick.py --files 10000
 
 clean:
 	rm -rf $(VENV) .lab_data

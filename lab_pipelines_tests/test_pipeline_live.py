@@ -2,13 +2,18 @@
 
 from lab_pipelines.cli import main
 from lab_pipelines.store import LabStore
+from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 
 EMBED_BATCH = 32
 
 
-def test_first_run_calls_the_models_and_an_unchanged_rerun_calls_none(
-    lab, fake_ollama, fake_gemini
-):
+def test_first_run_calls_the_models_and_an_unchanged_rerun_calls_none(lab, fake_gemini):
+    # 200 ms a request, so that requests overlap whenever the pipeline sends them in parallel.
+    with FakeOllama(base_latency=0.2) as fake_ollama:
+        run_twice(lab, fake_ollama, fake_gemini)
+
+
+def run_twice(lab, fake_ollama, fake_gemini) -> None:  # noqa: ANN001
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
     main(["run"])
 
@@ -20,6 +25,7 @@ def test_first_run_calls_the_models_and_an_unchanged_rerun_calls_none(
     assert embeds and {c.body["model"] for c in embeds} == {"bge-m3"}
     assert all(len(c.body["input"]) <= EMBED_BATCH for c in embeds)
     assert all(sum(map(len, c.body["input"])) <= 24_000 for c in embeds)
+    assert fake_ollama.max_in_flight == 2  # both slots used, never more
     generations = fake_gemini.calls_to(":generateContent")
     assert len(generations) == 2
     assert "<source>" in str(generations[0].body)
