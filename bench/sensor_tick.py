@@ -16,7 +16,12 @@ from pathlib import Path
 import dagster as dg
 
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+)
 
 
 def main() -> None:
@@ -34,6 +39,8 @@ def main() -> None:
         resources = {
             "inbox": InboxResource(inbox_dir=str(inbox), requests_dir=str(Path(tmp) / "r")),
             "lance": LanceStoreResource(data_dir=str(Path(tmp) / "data")),
+            "local_models": LocalModelsResource(),
+            "telemetry": TelemetryResource(),
         }
         cursor = None
 

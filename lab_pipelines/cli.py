@@ -123,6 +123,10 @@ def cmd_run(settings: Settings, batch: int) -> None:
         _ranged_runs(
             definitions.resolve_job_def("generation"), instance, request_ids, batch, "requests"
         )
+    ledger = definitions.resolve_job_def("cost_report").execute_in_process(
+        instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    )
+    savings = ledger.asset_materializations_for_node("cost_ledger")[0].metadata["savings_ratio"]
     store = LabStore(settings.lancedb_dir)
     OK, SKIPPED = "status = 'ok'", "status = 'skipped'"
     embed_model = _resources(settings)["local_models"].embedder().model
@@ -132,6 +136,10 @@ def cmd_run(settings: Settings, batch: int) -> None:
         f"({store.count(DOCUMENTS, SKIPPED)} skipped), "
         f"{store.count(SUMMARIES)} summaries, "
         f"{store.count(embeddings_table_name(embed_model))} vectors, {store.count(OUTPUTS)} outputs"
+    )
+    print(
+        f"cost ledger: saved {savings.value:.1%} of the all-Gemini cost "
+        f"({settings.outputs_dir / 'cost_ledger.md'})"
     )
     outputs = sorted(settings.outputs_dir.rglob("*.md")) if settings.outputs_dir.exists() else []
     print(f"outputs in {settings.outputs_dir}:")

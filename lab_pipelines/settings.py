@@ -66,6 +66,7 @@ class Settings:
     night_backfill_cron: str = "0 1 * * *"
     digest_cron_hour: int = 5
     schedule_timezone: str = "Asia/Seoul"
+    pushgateway_url: str = ""  # empty: metrics are not pushed
 
     @property
     def is_offline(self) -> bool:
@@ -118,6 +119,7 @@ def load_settings() -> Settings:
         night_backfill_cron=_env("LAB_NIGHT_BACKFILL_CRON", "0 1 * * *"),
         digest_cron_hour=_env_int("LAB_DIGEST_HOUR", 5, minimum=0),
         schedule_timezone=_env("LAB_TIMEZONE", "Asia/Seoul"),
+        pushgateway_url=_env("LAB_PUSHGATEWAY_URL", ""),
     )
     if settings.chunk_overlap_chars >= settings.chunk_chars // 2:
         raise SettingsError(
@@ -153,4 +155,5 @@ ENV_VARS = {
     "night_backfill_cron": "LAB_NIGHT_BACKFILL_CRON",
     "digest_cron_hour": "LAB_DIGEST_HOUR",
     "schedule_timezone": "LAB_TIMEZONE",
+    "pushgateway_url": "LAB_PUSHGATEWAY_URL",
 }

@@ -25,6 +25,7 @@ DOCUMENTS = "documents"
 CHUNKS = "chunks"
 SUMMARIES = "summaries"
 OUTPUTS = "outputs"
+USAGE = "model_usage"  # the cost ledger's source: one row per step and model
 QUERY_VECTORS = "query_vectors"  # questions already embedded: asking again costs no model call
 EMBEDDINGS_PREFIX = "embeddings__"
 TEXT_INDEX = "text_idx"
@@ -87,6 +88,24 @@ OUTPUTS_SCHEMA = pa.schema(
     ]
 )
 
+USAGE_SCHEMA = pa.schema(
+    [
+        ("usage_id", pa.string()),  # run id : asset : model — a retried step overwrites its row
+        ("run_id", pa.string()),
+        ("asset", pa.string()),
+        ("day", pa.string()),  # YYYY-MM-DD in the lab's timezone
+        ("backend", pa.string()),
+        ("model", pa.string()),
+        ("calls", pa.int64()),
+        ("input_tokens", pa.int64()),
+        ("output_tokens", pa.int64()),  # thinking included, as billed
+        ("documents", pa.int64()),
+        ("seconds", pa.float64()),
+        ("cost_usd", pa.float64()),
+        ("gemini_equivalent_usd", pa.float64()),
+        ("created_at", _ts),
+    ]
+)
 QUERY_VECTORS_SCHEMA = pa.schema([("embed_key", pa.string()), ("vector", pa.list_(pa.float32()))])
 
 
@@ -380,6 +399,13 @@ class LabStore:
     def save_query_vector(self, model: str, embed_key: str, vector: list[float]) -> None:
         row = {"embed_key": f"{model}:{embed_key}", "vector": vector}
         self._upsert(QUERY_VECTORS, QUERY_VECTORS_SCHEMA, "embed_key", [row])
+
+    # ---- usage ledger ---------------------------------------------------------------------
+    def record_usage(self, rows: list[dict[str, Any]]) -> None:
+        self._upsert(USAGE, USAGE_SCHEMA, "usage_id", rows)
+
+    def usage(self, where: str | None = None) -> list[dict[str, Any]]:
+        return self.read(USAGE, None, where)
 
     # ---- outputs --------------------------------------------------------------------------
     def upsert_output(self, row: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ def test_the_code_location_loads_with_every_asset_grouped_and_described():
         "generated_outputs",
         "ad_hoc_output",
         "daily_digest",
+        "cost_ledger",
     }
     groups = {key: spec.group_name for key, spec in specs.items()}
     assert groups["summaries"] == "summarize" and groups["embeddings"] == "embed"
@@ -34,8 +35,8 @@ def test_sensors_and_schedules_are_on_by_default():
     definitions = defs()
     sensors = {s.name: s for s in definitions.sensors}
     schedules = {s.name: s for s in definitions.schedules}
-    assert set(sensors) == {"inbox_sensor", "requests_sensor"}
-    assert set(schedules) == {"night_backfill", "daily_digest_schedule"}
+    assert set(sensors) == {"inbox_sensor", "requests_sensor", "run_failure_metrics"}
+    assert set(schedules) == {"night_backfill", "daily_digest_schedule", "cost_ledger_schedule"}
     assert schedules["night_backfill"].execution_timezone == "Asia/Seoul"
     assert schedules["night_backfill"].cron_schedule == "0 1 * * *"
     for instigator in [*sensors.values(), *schedules.values()]:

@@ -7,6 +7,7 @@ run process reads it again; anything unset takes the documented default.
 from __future__ import annotations
 
 import os
+import urllib.request
 from typing import Any
 
 import dagster as dg
@@ -61,6 +62,14 @@ class LocalModelsResource(dg.ConfigurableResource):
     def embedding_model_name(self) -> str:
         return LEXICAL_MODEL if self.backend == OFFLINE else self.embedding_model
 
+    def reachable(self) -> bool:
+        """Whether Ollama answers at all (a cheap GET, for the inference_up metric)."""
+        try:
+            with urllib.request.urlopen(f"{self.ollama_host.rstrip('/')}/api/version", timeout=3):
+                return True
+        except OSError:
+            return False
+
     def _connection(self) -> OllamaConnection:
         return OllamaConnection(self.ollama_host, float(self.timeout_s), self.parallel)
 
@@ -100,6 +109,14 @@ class TextWriterResource(dg.ConfigurableResource):
             timeout_s=float(self.timeout_s),
             base_url=self.base_url or None,
         )
+
+
+class TelemetryResource(dg.ConfigurableResource):
+    """Where step figures go: the usage ledger (always) and a Pushgateway (when configured)."""
+
+    pushgateway_url: str = ""
+    timezone: str = "Asia/Seoul"
+    reference_model: str = "gemini-2.5-flash"  # prices the all-Gemini equivalent of local work
 
 
 def _from_env(settings: Settings, field: str, as_env_vars: bool) -> Any:
@@ -154,6 +171,11 @@ def build_resources(
             timeout_s=env("gemini_timeout_s"),
             base_url=env("gemini_base_url"),
             prompt_token_budget=env("prompt_token_budget"),
+        ),
+        "telemetry": TelemetryResource(
+            pushgateway_url=env("pushgateway_url"),
+            timezone=env("schedule_timezone"),
+            reference_model=env("gemini_model"),
         ),
     }
 

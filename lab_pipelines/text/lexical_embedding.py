@@ -36,11 +36,12 @@ def _features(text: str) -> dict[int, float]:
 
 
 def lexical_vector(text: str) -> list[float]:
-    """A unit-length vector of LEXICAL_DIM floats (all zeros only for text without terms)."""
+    """A unit-length vector of LEXICAL_DIM floats."""
     vector = np.zeros(LEXICAL_DIM, dtype=np.float32)
     for index, value in _features(text).items():
         vector[index] = value
     norm = float(np.linalg.norm(vector))
-    if norm > 0:
-        vector /= norm
+    if norm == 0:
+        vector[0], norm = 1.0, 1.0  # text without terms (symbols only): still a unit vector
+    vector /= norm
     return vector.tolist()

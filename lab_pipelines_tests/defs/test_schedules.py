@@ -80,7 +80,7 @@ def test_the_daily_digest_cites_the_documents_of_the_day(lab):
         [daily_digest],
         partition_key=seoul_today,
         instance=instance,
-        resources={k: resources[k] for k in ("lance", "text_writer")},
+        resources={k: resources[k] for k in ("lance", "text_writer", "telemetry")},
         selection=[daily_digest],
     )
     assert result.success, today

@@ -13,7 +13,12 @@ from dagster._core.storage.tags import (
 
 from lab_pipelines.defs.generate.sensors import requests_sensor
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+)
 from lab_pipelines.store import LabStore
 
 
@@ -33,6 +38,8 @@ class Inbox:
                 inbox_dir=str(self.dir), requests_dir=str(self.requests), settle_s=settle_s
             ),
             "lance": LanceStoreResource(data_dir=str(self.data)),
+            "local_models": LocalModelsResource(),
+            "telemetry": TelemetryResource(),
         }
 
     def write(self, name: str, text: str, age_s: float = 60) -> Path:

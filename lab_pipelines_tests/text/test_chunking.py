@@ -3,14 +3,18 @@ import re
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.sentences import split_sentences
 
-KOREAN = """# 백업 계획
+KOREAN = (
+    """# 백업 계획
 
-""" + " ".join(f"{i}번째 백업은 밤마다 프록스목스 서버로 보낸다." for i in range(30)) + """
+"""
+    + " ".join(f"{i}번째 백업은 밤마다 프록스목스 서버로 보낸다." for i in range(30))
+    + """
 
 ## 복구
 
 복구 연습은 한 달에 한 번 한다. 빈 가상 머신에 복구한 뒤 검색 결과를 비교한다.
 """
+)
 
 ENGLISH = """# Ollama
 

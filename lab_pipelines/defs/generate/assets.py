@@ -1,9 +1,13 @@
-"""generated_outputs: Gemini's final text for each request, grounded in retrieved documents."""
+"""generated_outputs, ad_hoc_output and daily_digest: Gemini's final text, grounded in retrieved
+documents and their local summaries."""
 
+import time
+import urllib.parse
 from pathlib import Path
 
 import dagster as dg
 
+from lab_pipelines.defs.checks import result, spec
 from lab_pipelines.defs.embed.assets import embeddings
 from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.metadata import preview
@@ -12,11 +16,15 @@ from lab_pipelines.defs.resources import (
     InboxResource,
     LanceStoreResource,
     LocalModelsResource,
+    TelemetryResource,
     TextWriterResource,
 )
 from lab_pipelines.defs.summarize.assets import summaries
+from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.inbox import request_files
+from lab_pipelines.models.base import Writer
 from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
+from lab_pipelines.quality import outputs_citing_missing_documents
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.generate import (
     GeneratedOutput,
@@ -26,25 +34,45 @@ from lab_pipelines.stages.generate import (
 )
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, fingerprint
 
-_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{load_settings().gemini_model}"
+_SETTINGS = load_settings()
+_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{_SETTINGS.gemini_model}"
 _ALL_DOCUMENTS = dg.AssetDep(embeddings, partition_mapping=dg.AllPartitionMapping())
 
 
-def _metadata(output: GeneratedOutput, writer_backend: str, path: Path) -> dict:
-    answer = output.answer
+def _cited_links(output: GeneratedOutput) -> dg.MetadataValue:
+    """Links from an output to the documents it cites (their partitions in the UI)."""
+    lines = [
+        f"- [{s.doc_id}](/assets/documents?partition={urllib.parse.quote(s.doc_id)}) — {s.title}"
+        for s in output.cited
+    ]
+    return dg.MetadataValue.md("\n".join(lines) or "no document cited")
+
+
+def _output_metadata(output: GeneratedOutput, path: Path) -> dict:
     return {
-        "backend": writer_backend,
-        "model": output.row["model"],
-        "regenerated": answer is not None,
-        "tokens_in": output.row["prompt_tokens"],
-        "tokens_out": output.row["output_tokens"],
+        "regenerated": output.answer is not None,
         "thinking_tokens": output.row["thinking_tokens"],
         "prompt_tokens_estimated": output.prompt.prompt_tokens,
         "sources_offered": len(output.prompt.sources),
-        "cited_documents": dg.MetadataValue.json([s.doc_id for s in output.cited]),
+        "cited_documents": _cited_links(output),
+        "cited_doc_ids": dg.MetadataValue.json([s.doc_id for s in output.cited]),
         "output_file": dg.MetadataValue.path(str(path)),
         "preview": preview(output.markdown, 4000),
     }
+
+
+def _observe(context, telemetry, lance, asset: str, writer: Writer, seconds: float, n: int) -> dict:  # noqa: ANN001
+    return observe_step(
+        context,
+        telemetry,
+        lance,
+        asset=asset,
+        backend=writer.backend,
+        model=writer.model,
+        counter=writer.counter,
+        documents=n,
+        seconds=seconds,
+    )
 
 
 @dg.asset(
@@ -56,6 +84,14 @@ def _metadata(output: GeneratedOutput, writer_backend: str, path: Path) -> dict:
     pool=OLLAMA_POOL,
     op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
+    check_specs=[
+        spec(
+            "cited_documents_exist",
+            "generated_outputs",
+            "Every document an output cites is still in the inbox.",
+            False,
+        ),
+    ],
     description=(
         "For each request file: hybrid retrieval (vector + full-text, fused by reciprocal rank), "
         "a prompt within the token budget from summaries and top chunks, and Markdown written by "
@@ -68,7 +104,9 @@ def generated_outputs(
     lance: LanceStoreResource,
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
+    started = time.perf_counter()
     requests = {f.doc_id: f for f in request_files(Path(inbox.requests_dir))}
     store, embedder, writer = lance.store(), local_models.embedder(), text_writer.writer()
     metadata: dict = {}
@@ -85,8 +123,24 @@ def generated_outputs(
             store, embedder, writer, request_id, question, text_writer.prompt_token_budget
         )
         path = write_output_file(Path(lance.data_dir) / "outputs", output)
-        metadata = _metadata(output, writer.backend, path)
-    return dg.MaterializeResult(metadata=metadata)
+        metadata = _output_metadata(output, path)
+    seconds = time.perf_counter() - started
+    n = len(context.partition_keys)
+    return dg.MaterializeResult(
+        metadata={
+            **_observe(context, telemetry, lance, "generated_outputs", writer, seconds, n),
+            **metadata,
+        },
+        check_results=[
+            result(
+                "cited_documents_exist",
+                "generated_outputs",
+                outputs_citing_missing_documents(store, context.partition_keys),
+                "outputs citing documents that no longer exist",
+                blocking_severity=False,
+            ),
+        ],
+    )
 
 
 class Question(dg.Config):
@@ -107,30 +161,40 @@ class Question(dg.Config):
     ),
 )
 def ad_hoc_output(
+    context: dg.AssetExecutionContext,
     config: Question,
     lance: LanceStoreResource,
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
+    started = time.perf_counter()
     if not config.question.strip():
         raise dg.Failure("the question is empty: set `question` in the launchpad's run config")
+    writer = text_writer.writer()
     request_id = "ad-hoc/" + fingerprint(config.question.strip())[:12]
     output = generate_output(
         lance.store(),
         local_models.embedder(),
-        text_writer.writer(),
+        writer,
         request_id,
         config.question,
         text_writer.prompt_token_budget,
     )
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
-    return dg.MaterializeResult(metadata=_metadata(output, text_writer.backend, path))
+    seconds = time.perf_counter() - started
+    return dg.MaterializeResult(
+        metadata={
+            **_observe(context, telemetry, lance, "ad_hoc_output", writer, seconds, 1),
+            **_output_metadata(output, path),
+        }
+    )
 
 
 daily_partitions = dg.DailyPartitionsDefinition(
     # end_offset=1: today's digest so far can be materialised from the UI too
     start_date="2026-01-01",
-    timezone=load_settings().schedule_timezone,
+    timezone=_SETTINGS.schedule_timezone,
     end_offset=1,
 )
 
@@ -151,20 +215,31 @@ daily_partitions = dg.DailyPartitionsDefinition(
     ),
 )
 def daily_digest(
-    context: dg.AssetExecutionContext, lance: LanceStoreResource, text_writer: TextWriterResource
+    context: dg.AssetExecutionContext,
+    lance: LanceStoreResource,
+    text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
+    started = time.perf_counter()
     window = context.partition_time_window
-    day = context.partition_key
     writer = text_writer.writer()
     output = generate_digest(
-        lance.store(), writer, day, window.start, window.end, text_writer.prompt_token_budget
+        lance.store(),
+        writer,
+        context.partition_key,
+        window.start,
+        window.end,
+        text_writer.prompt_token_budget,
     )
+    seconds = time.perf_counter() - started
     if output is None:
         return dg.MaterializeResult(metadata={"documents": 0, "model_calls": 0})
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
+    n = len(output.prompt.sources)
     return dg.MaterializeResult(
         metadata={
-            "documents": len(output.prompt.sources),
-            **_metadata(output, writer.backend, path),
+            "documents": n,
+            **_observe(context, telemetry, lance, "daily_digest", writer, seconds, n),
+            **_output_metadata(output, path),
         }
     )

@@ -8,8 +8,14 @@ import dagster as dg
 from lab_pipelines.defs.ingest.batching import ranged_run_requests
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+)
 from lab_pipelines.inbox import scan_inbox
+from lab_pipelines.metrics import gauges_registry, push
 from lab_pipelines.settings import load_settings
 from lab_pipelines.watch import InboxState, diff_inbox
 
@@ -27,7 +33,11 @@ _SETTINGS = load_settings()
     ),
 )
 def inbox_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource, lance: LanceStoreResource
+    context: dg.SensorEvaluationContext,
+    inbox: InboxResource,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    telemetry: TelemetryResource,
 ) -> dg.SensorResult:
     started = time.perf_counter()
     state = InboxState.decode(context.cursor)
@@ -52,6 +62,16 @@ def inbox_sensor(
         f"{len(changes.waiting)} waiting; {changes.hashed} hashed; {len(run_requests)} runs "
         f"in {time.perf_counter() - started:.2f} s"
     )
+    if telemetry.pushgateway_url:
+        done = context.instance.get_materialized_partitions(dg.AssetKey("embeddings"))
+        backlog = len(set(order) - done - set(changes.to_process)) + len(changes.to_process)
+        gauges = [
+            ("inbox_documents", len(files)),
+            ("backlog_documents", backlog + len(changes.waiting)),
+        ]
+        if local_models.backend != "offline":
+            gauges.append(("inference_up", 1.0 if local_models.reachable() else 0.0))
+        push(telemetry.pushgateway_url, "inbox_sensor", gauges_registry(gauges))
     return dg.SensorResult(
         run_requests=run_requests,
         dynamic_partitions_requests=partition_requests,

@@ -1,0 +1,56 @@
+"""What model work costs, and what it would have cost had Gemini done all of it.
+
+Prices are configuration (``prices.toml``, or the file named by LAB_PRICES_FILE), read on a
+stated date; local work on the inference node costs nothing per token.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_PRICES = Path(__file__).with_name("prices.toml")
+
+
+@dataclass(frozen=True)
+class Price:
+    input_per_million: float
+    output_per_million: float
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (
+            input_tokens * self.input_per_million + output_tokens * self.output_per_million
+        ) / 1e6
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    read_on: str
+    source: str
+    models: dict[str, Price]
+
+    def price(self, model: str) -> Price:
+        try:
+            return self.models[model]
+        except KeyError:
+            raise KeyError(
+                f'no price for {model!r} in {prices_file()}: add it under [models."{model}"]'
+            ) from None
+
+
+def prices_file() -> Path:
+    return Path(os.environ.get("LAB_PRICES_FILE", "").strip() or DEFAULT_PRICES)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path) -> PriceBook:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    models = {name: Price(**values) for name, values in data.get("models", {}).items()}
+    return PriceBook(str(data.get("read_on", "unknown")), str(data.get("source", "")), models)
+
+
+def price_book() -> PriceBook:
+    return _load(prices_file())
