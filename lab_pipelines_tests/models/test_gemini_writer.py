@@ -5,7 +5,10 @@ import pytest
 from lab_pipelines.models.base import ModelError
 from lab_pipelines.models.gemini_writer import GeminiWriter
 
-PROMPT = "Question:\n<question>\nWhat?\n</question>\n\nSources:\n[1] T (d)\n<source>\nFacts.\n</source>\n"
+PROMPT = (
+    "Question:\n<question>\nWhat?\n</question>\n\n"
+    "Sources:\n[1] T (d)\n<source>\nFacts.\n</source>\n"
+)
 
 
 def writer(url: str, key: str = "test-key-not-secret") -> GeminiWriter:

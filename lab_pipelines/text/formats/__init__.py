@@ -1,0 +1,1 @@
+"""Per-format converters to "light Markdown"; lab_pipelines.text.parsing dispatches to them."""

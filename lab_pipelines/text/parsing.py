@@ -1,0 +1,94 @@
+"""File name + bytes → normalised "light Markdown" text, whatever the source format.
+
+The output is what the chunker expects: ATX headings (`#`, `##`, …), paragraphs separated by
+one blank line, `- item` lists, `cell | cell` table rows, code as plain lines, no markup.
+Each format has its converter in lab_pipelines.text.formats; this module only dispatches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from lab_pipelines.text.decoding import SkippedDocument, decode_text
+from lab_pipelines.text.formats._common import STASH_CLOSE, STASH_OPEN, clean_title, finish
+from lab_pipelines.text.formats.asciidoc import parse_asciidoc
+from lab_pipelines.text.formats.html import parse_html
+from lab_pipelines.text.formats.markdown import parse_markdown
+from lab_pipelines.text.formats.notebook import parse_notebook
+from lab_pipelines.text.formats.pdf import parse_pdf
+from lab_pipelines.text.formats.rst import parse_rst
+
+__all__ = ["SUPPORTED_SUFFIXES", "ParsedDocument", "SkippedDocument", "parse_document"]
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One parsed file: its title, its light-Markdown text, and where the text came from."""
+
+    title: str  # front-matter title, first heading, <title>, PDF metadata title, or file stem
+    text: str  # light Markdown, NFC, no trailing spaces, never empty
+    format: str  # markdown, mdx, rst, asciidoc, text, html, pdf or notebook
+    encoding: str  # from decode_text; "pdf" for PDFs
+
+
+SUPPORTED_SUFFIXES: dict[str, str] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdx": "mdx",
+    ".rst": "rst",
+    ".adoc": "asciidoc",
+    ".asciidoc": "asciidoc",
+    ".txt": "text",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".ipynb": "notebook",
+}
+
+_CONVERTERS: dict[str, Callable[[str], tuple[str, str | None]]] = {
+    "markdown": parse_markdown,
+    "mdx": lambda text: parse_markdown(text, dialect="mdx"),
+    "rst": parse_rst,
+    "asciidoc": parse_asciidoc,
+    "text": lambda text: (text, None),
+    "html": parse_html,
+    "notebook": parse_notebook,
+}
+
+
+def parse_document(name: str, data: bytes) -> ParsedDocument:
+    """Parse one file; `name` is a file name or relative path (only suffix and stem matter).
+
+    Raises SkippedDocument, whose .reason names the cause and the fix, for unsupported
+    suffixes, empty, binary or undecodable files, PDFs without a text layer, corrupt PDFs or
+    notebooks, and documents with no text left once markup is removed.
+    """
+    path = PurePosixPath(name.replace("\\", "/"))
+    suffix = path.suffix.lower()
+    fmt = SUPPORTED_SUFFIXES.get(suffix)
+    if fmt is None:
+        shown = f'"{suffix}"' if suffix else "(no suffix)"
+        raise SkippedDocument(
+            f"unsupported file type {shown}: supported are "
+            + ", ".join(sorted(SUPPORTED_SUFFIXES))
+            + "; convert the file to one of these or leave it out"
+        )
+    if fmt == "pdf":
+        raw, title = parse_pdf(data)
+        encoding = "pdf"
+    else:
+        decoded, encoding = decode_text(data)
+        # The converters use these private-use characters as placeholders.
+        decoded = decoded.replace(STASH_OPEN, "").replace(STASH_CLOSE, "")
+        raw, title = _CONVERTERS[fmt](decoded)
+    text = finish(raw)
+    if not text.strip():
+        raise SkippedDocument(
+            f"no text left after removing the {fmt} markup (only front matter, comments or "
+            "markup): add some prose or leave the file out"
+        )
+    return ParsedDocument(
+        title=clean_title(title) or path.stem, text=text, format=fmt, encoding=encoding
+    )

@@ -1,0 +1,169 @@
+"""Markdown, MDX and Hugo pages through parse_document."""
+
+from lab_pipelines.text.parsing import parse_document
+
+
+def parse(name: str, source: str):
+    return parse_document(name, source.encode())
+
+
+def test_yaml_front_matter_gives_the_title_and_is_removed():
+    doc = parse(
+        "storage.md",
+        '---\ntitle: "저장소 개요"\nweight: 40\ndescription: >\n  디스크를 나누는 방법\n---\n\n'
+        "본문은 여기서 시작한다.\n",
+    )
+    assert doc.title == "저장소 개요"
+    # Hugo shows title and description above the body, so the text starts with them too.
+    assert doc.text == "# 저장소 개요\n\n디스크를 나누는 방법\n\n본문은 여기서 시작한다."
+    assert "weight" not in doc.text
+
+
+def test_toml_front_matter():
+    doc = parse("page.md", '+++\ntitle = "Backup plan"\ndraft = false\n+++\nCopy the disks.\n')
+    assert (doc.title, doc.text) == ("Backup plan", "# Backup plan\n\nCopy the disks.")
+
+
+def test_body_heading_is_kept_when_it_already_opens_the_page():
+    doc = parse("intro.mdx", "---\ntitle: Intro\n---\n\n# Getting started\n\nRead this first.\n")
+    assert doc.title == "Intro"
+    assert doc.text == "# Getting started\n\nRead this first."
+
+
+def test_without_front_matter_the_first_heading_is_the_title_and_setext_becomes_atx():
+    doc = parse("guide.md", "설치 가이드\n==========\n\n준비물\n------\n\n랜선 두 개.\n")
+    assert doc.title == "설치 가이드"
+    assert doc.text == "# 설치 가이드\n\n## 준비물\n\n랜선 두 개."
+
+
+def test_links_images_and_emphasis_keep_only_visible_text():
+    doc = parse(
+        "links.md",
+        'See [the **API** guide](https://example.com/api "API") and ![전원 구성도](power.png).\n'
+        "Run `kubectl get <pod-name>` with _care_ and *주의*를 기울인다. ~~old~~\n"
+        "Reference style: [manual][m].\n\n[m]: https://example.com/manual\n",
+    )
+    assert doc.text == (
+        "See the API guide and 전원 구성도.\n"
+        "Run kubectl get <pod-name> with care and 주의를 기울인다. old\n"
+        "Reference style: manual."
+    )
+
+
+def test_code_fences_keep_their_lines_verbatim_without_the_fence():
+    doc = parse(
+        "code.md",
+        "Install it:\n\n```bash\nhelm install demo ./chart  # **not** emphasis\n"
+        "  echo [x](y)\n```\n\n~~~\nplain\n~~~\n",
+    )
+    assert doc.text == (
+        "Install it:\n\nhelm install demo ./chart  # **not** emphasis\n  echo [x](y)\n\nplain"
+    )
+
+
+def test_lists_tables_and_quotes():
+    doc = parse(
+        "table.md",
+        "* 첫째\n+ 둘째\n  - 중첩\n1. 번호\n\n"
+        "| 노드 | 역할 |\n|:-----|-----:|\n| `n1` | 제어 \\| 저장 |\n| n2 | 작업 |\n\n"
+        "> 인용문은 표시만 뺀다.\n",
+    )
+    assert doc.text == (
+        "- 첫째\n- 둘째\n  - 중첩\n1. 번호\n\n"
+        "노드 | 역할\nn1 | 제어 | 저장\nn2 | 작업\n\n"
+        "인용문은 표시만 뺀다."
+    )
+
+
+def test_html_comments_and_raw_html_are_removed():
+    doc = parse(
+        "mixed.md",
+        "<!-- overview -->\nVisible.\n<!--\nhidden\nlines\n-->\n"
+        '<div class="note"><p>Inside <b>html</b>.</p></div>\n<script>alert(1)</script>\n',
+    )
+    assert doc.text == "Visible.\n\nInside html."
+
+
+def test_hugo_glossary_tooltip_keeps_its_visible_text():
+    doc = parse(
+        "pods.md",
+        '각 {{< glossary_tooltip text="파드" term_id="pod" >}}는 노드에서 실행된다.\n'
+        'The {{< glossary_tooltip term_id="kubelet" >}} starts it.\n',
+    )
+    assert doc.text == "각 파드는 노드에서 실행된다.\nThe kubelet starts it."
+
+
+def test_hugo_paired_shortcodes_keep_their_inner_text():
+    doc = parse(
+        "note.md",
+        "{{< note >}}\n디스크가 가득 차면 **경고**가 뜬다.\n{{< /note >}}\n\n"
+        '{{% tab name="Linux" %}}\nUse apt.\n{{% /tab %}}\n'
+        "{{< comment >}}\nTranslator memo, not shown.\n{{< /comment >}}\n",
+    )
+    assert doc.text == "디스크가 가득 차면 경고가 뜬다.\n\nUse apt."
+
+
+def test_hugo_shortcodes_without_visible_text_disappear():
+    doc = parse(
+        "deploy.md",
+        'Example manifest:\n\n{{% code_sample file="app/deploy.yaml" %}}\n'
+        '{{< codenew file="app/deploy.yaml" >}}\n'
+        "Works since v{{< skew currentVersion >}}.\n"
+        '{{< feature-state for_k8s_version="v1.30" state="stable" >}}\n',
+    )
+    assert doc.text == "Example manifest:\n\nWorks since v."
+
+
+def test_hugo_heading_shortcode_renders_the_translated_label():
+    korean = parse("ko.md", '## {{% heading "whatsnext" %}}\n\n' + "다음 문서를 읽어 본다. " * 3)
+    english = parse("en.md", '## {{% heading "prerequisites" %}}\n\nA cluster.\n')
+    assert korean.text.startswith("## 다음 내용\n\n")
+    assert english.text == "## Before you begin\n\nA cluster."
+
+
+def test_hugo_mermaid_body_is_kept_as_code():
+    doc = parse("flow.md", "{{< mermaid >}}\ngraph LR\n  A[client<br>app] --> B\n{{< /mermaid >}}")
+    assert doc.text == "graph LR\n  A[client<br>app] --> B"
+
+
+def test_mdx_imports_components_and_admonitions():
+    doc = parse(
+        "install.mdx",
+        "---\ntitle: 설치\n---\n"
+        "import Tabs from '@theme/Tabs';\nimport {\n  TabItem,\n} from '@theme/TabItem';\n\n"
+        "{/* 편집자 메모 */}\n"
+        '<Tabs>\n<TabItem value="apt" label="Debian">\n\n데비안에서는 apt를 쓴다.<br/>\n\n'
+        "</TabItem>\n</Tabs>\n\n"
+        "<details>\n<summary>자세히</summary>\n\n숨겨진 설명.\n</details>\n\n"
+        ":::note\n\n재부팅이 필요하다.\n\n:::\n\n<DocCardList />\n",
+    )
+    assert doc.text == (
+        "# 설치\n\n데비안에서는 apt를 쓴다.\n\n자세히\n\n숨겨진 설명.\n\n재부팅이 필요하다."
+    )
+    assert doc.format == "mdx"
+
+
+def test_prose_starting_with_the_word_import_is_kept_in_mdx():
+    doc = parse("notes.mdx", "import your data first, then check it.\n")
+    assert doc.text == "import your data first, then check it."
+
+
+def test_myst_directive_fences_keep_prose_and_drop_options():
+    doc = parse(
+        "lab.md",
+        "```{note}\nGPU가 없어도 된다.\n```\n\n```{figure} img/result.png\n---\nname: fig-1\n---\n"
+        "탐지 결과\n```\n\n```{code-cell} python\n:tags: [hide]\nprint(1)\n```\n",
+    )
+    assert doc.text == "GPU가 없어도 된다.\n\n탐지 결과\n\nprint(1)"
+
+
+def test_indented_code_blocks_stay_verbatim_outside_lists():
+    source = "Config:\n\n    retries: **3**\n      backoff: [1](2)\n\n- item\n\n    item text\n"
+    doc = parse("config.md", source)
+    assert doc.text == "Config:\n\nretries: **3**\n  backoff: [1](2)\n\n- item\n\nitem text"
+
+
+def test_mkdocs_admonitions_keep_title_and_content():
+    source = '!!! warning "Mind the quota"\n    Each *label* costs memory.\n\nAfter.\n'
+    doc = parse("faq.md", source)
+    assert doc.text == "Mind the quota\n\nEach label costs memory.\n\nAfter."
