@@ -1,0 +1,42 @@
+"""One setting picks where runs execute: LAB_PROFILE.
+
+``placement.executor()`` is evaluated inside ``lab_pipelines.definitions.defs()``, so the
+variable is set before each call, as the Helm values set it in the code server and run pods.
+"""
+
+import dagster as dg
+import pytest
+from dagster_k8s import k8s_job_executor
+
+from lab_pipelines import placement
+from lab_pipelines.definitions import defs
+
+
+def test_cluster_profile_loads_without_a_cluster_and_launches_a_pod_per_step(monkeypatch):
+    monkeypatch.setenv("LAB_PROFILE", "cluster")
+
+    definitions = defs()
+
+    dg.Definitions.validate_loadable(definitions)
+    assert definitions.executor is k8s_job_executor
+    # Set at the Definitions level, so "Materialize" in the UI (the implicit asset job) and
+    # every job of the code location, scheduled or sensor-launched, use it too.
+    assert definitions.resolve_implicit_global_asset_job_def().executor_def is k8s_job_executor
+    jobs = definitions.resolve_all_job_defs()
+    assert jobs and all(job.executor_def is k8s_job_executor for job in jobs)
+
+
+def test_local_profile_runs_every_step_in_the_run_process(monkeypatch):
+    monkeypatch.delenv("LAB_PROFILE", raising=False)
+
+    definitions = defs()
+
+    assert placement.profile() == placement.LOCAL
+    assert definitions.executor is dg.in_process_executor
+
+
+def test_an_unknown_profile_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv("LAB_PROFILE", "kubernetes")
+
+    with pytest.raises(ValueError, match="use 'local' or 'cluster'"):
+        placement.executor()
