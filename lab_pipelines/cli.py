@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -70,6 +71,40 @@ def sync_partitions(instance, settings: Settings) -> tuple[list[str], list[str],
     )
 
 
+LAUNCHER_TAGS = {"lab/launcher": "cli", "lab/host": socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_orphaned_runs(instance) -> list[str]:  # noqa: ANN001
+    """Mark runs of a lab-pipelines process that died (SIGKILL, OOM, reboot) as failed and free
+    the pool slots they held; otherwise their slots stay claimed and every later run waits.
+
+    In a deployment the daemon's run monitoring does this; `lab-pipelines run` has no daemon.
+    """
+    from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+    orphans = []
+    running = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING]
+    for run in instance.get_runs(RunsFilter(statuses=running, tags=LAUNCHER_TAGS)):
+        pid = int(run.tags.get("lab/pid", "0"))
+        if pid and not _alive(pid):
+            instance.report_run_failed(
+                run, f"the lab-pipelines process (pid {pid}) running it died"
+            )
+            instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+            orphans.append(run.run_id)
+    return orphans
+
+
 def _ranged_runs(job, instance, keys: Sequence[str], batch: int, label: str) -> None:  # noqa: ANN001
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
@@ -86,6 +121,8 @@ def _ranged_runs(job, instance, keys: Sequence[str], batch: int, label: str) -> 
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: chunk[0],
                 ASSET_PARTITION_RANGE_END_TAG: chunk[-1],
+                **LAUNCHER_TAGS,
+                "lab/pid": str(os.getpid()),
             },
             raise_on_error=False,
         )
@@ -98,8 +135,15 @@ def _ranged_runs(job, instance, keys: Sequence[str], batch: int, label: str) -> 
         if not result.success:
             for event in result.all_events:
                 if event.is_step_failure:
-                    print(f"    {event.step_key}: {event.event_specific_data.error.message}")
+                    print(f"    {event.step_key}: {_root_cause(event.event_specific_data.error)}")
             raise SystemExit(f"run {result.run_id} failed; see the Dagster UI for its logs")
+
+
+def _root_cause(error) -> str:  # noqa: ANN001 - a dagster SerializableErrorInfo
+    """The first error below Dagster's wrappers: ours, which names the cause and the fix."""
+    while error.cause is not None and error.cls_name.startswith("Dagster"):
+        error = error.cause
+    return f"{error.cls_name}: {error.message.strip()}"
 
 
 def cmd_run(settings: Settings, batch: int) -> None:
@@ -110,6 +154,8 @@ def cmd_run(settings: Settings, batch: int) -> None:
     instance = _instance(settings)
     print(f"inbox        {settings.inbox}\nbackend      {settings.backend}")
     print(f"DAGSTER_HOME {os.environ['DAGSTER_HOME']}")
+    for run_id in fail_orphaned_runs(instance):
+        print(f"run {run_id} had died mid-way: marked failed, its pool slots freed")
     doc_ids, request_ids, removed = sync_partitions(instance, settings)
     print(
         f"documents {len(doc_ids)} partitions, requests {len(request_ids)}, removed {len(removed)}"
@@ -124,7 +170,9 @@ def cmd_run(settings: Settings, batch: int) -> None:
             definitions.resolve_job_def("generation"), instance, request_ids, batch, "requests"
         )
     ledger = definitions.resolve_job_def("cost_report").execute_in_process(
-        instance=instance, run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+        instance=instance,
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        tags={**LAUNCHER_TAGS, "lab/pid": str(os.getpid())},
     )
     savings = ledger.asset_materializations_for_node("cost_ledger")[0].metadata["savings_ratio"]
     store = LabStore(settings.lancedb_dir)

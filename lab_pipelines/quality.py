@@ -109,3 +109,49 @@ def outputs_citing_missing_documents(store: LabStore, request_ids: Sequence[str]
         if gone:
             missing[output["request_id"]] = gone
     return missing
+
+
+def store_matches_inbox(
+    store: LabStore,
+    files: dict,
+    *,
+    summary_model: str,
+    embedding_model: str,
+    chunk_chars: int,
+    chunk_overlap_chars: int,
+    max_bytes: int | None = None,
+) -> list[str]:
+    """The invariant every fault must leave intact: each inbox document has exactly one current
+    set of chunks, vectors and summary; nothing is duplicated; nothing of a gone file remains.
+
+    Returns the problems found, as sentences (empty when the store matches the inbox).
+    """
+    from lab_pipelines.stages.freshness import stale_documents
+
+    problems = [
+        f"{doc_id}: {why}"
+        for doc_id, why in stale_documents(
+            store,
+            files,
+            summary_model=summary_model,
+            embedding_model=embedding_model,
+            chunk_chars=chunk_chars,
+            chunk_overlap_chars=chunk_overlap_chars,
+            max_bytes=max_bytes,
+        ).items()
+    ]
+    table = embeddings_table_name(embedding_model)
+    for name, key in (
+        (DOCUMENTS, "doc_id"),
+        (CHUNKS, "chunk_id"),
+        ("summaries", "doc_id"),
+        (table, "row_id"),
+    ):
+        rows = store.read(name, [key, "doc_id"] if key != "doc_id" else ["doc_id"])
+        counts = Counter(r[key] for r in rows)
+        problems += [f"{name}: {k} stored {n} times" for k, n in counts.items() if n > 1]
+        problems += [
+            f"{name}: rows of {d}, which is not in the inbox"
+            for d in sorted({r["doc_id"] for r in rows} - set(files))
+        ]
+    return problems

@@ -52,6 +52,8 @@ class Settings:
     num_ctx: int = 8192
     ollama_timeout_s: int = 300
     ollama_parallel: int = 2
+    ollama_retries: int = 5  # attempts on busy (503) or unreachable, with exponential backoff
+    ollama_retry_delay_ms: int = 1000
     embed_batch_size: int = 32
     embed_batch_chars: int = 24_000
     gemini_model: str = "gemini-2.5-flash"
@@ -105,6 +107,8 @@ def load_settings() -> Settings:
         num_ctx=_env_int("LAB_NUM_CTX", 8192, minimum=1024),
         ollama_timeout_s=_env_int("LAB_OLLAMA_TIMEOUT_S", 300),
         ollama_parallel=_env_int("LAB_OLLAMA_PARALLEL", 2),
+        ollama_retries=_env_int("LAB_OLLAMA_RETRIES", 5),
+        ollama_retry_delay_ms=_env_int("LAB_OLLAMA_RETRY_DELAY_MS", 1000, minimum=0),
         embed_batch_size=_env_int("LAB_EMBED_BATCH_SIZE", 32),
         embed_batch_chars=_env_int("LAB_EMBED_BATCH_CHARS", 24_000, minimum=1000),
         gemini_model=_env("LAB_GEMINI_MODEL", "gemini-2.5-flash"),
@@ -141,6 +145,8 @@ ENV_VARS = {
     "num_ctx": "LAB_NUM_CTX",
     "ollama_timeout_s": "LAB_OLLAMA_TIMEOUT_S",
     "ollama_parallel": "LAB_OLLAMA_PARALLEL",
+    "ollama_retries": "LAB_OLLAMA_RETRIES",
+    "ollama_retry_delay_ms": "LAB_OLLAMA_RETRY_DELAY_MS",
     "embed_batch_size": "LAB_EMBED_BATCH_SIZE",
     "embed_batch_chars": "LAB_EMBED_BATCH_CHARS",
     "gemini_model": "LAB_GEMINI_MODEL",

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from lab_pipelines.cli import ensure_instance_config
+from lab_pipelines.inbox import scan_inbox
+from lab_pipelines.quality import store_matches_inbox
 from lab_pipelines.settings import Settings, load_settings, project_root
+from lab_pipelines.store import LabStore
 
 SAMPLES = project_root() / "samples"
 CORPUS = project_root().parent / "shared" / "corpus"
@@ -28,12 +31,32 @@ class Lab:
     def inbox(self) -> Path:
         return self.root / "inbox"
 
+    def store(self) -> LabStore:
+        return LabStore(self.settings.lancedb_dir)
+
+    def invariant_problems(self) -> list[str]:
+        """What breaks the invariant (empty when every inbox document has exactly one current
+        set of chunks, vectors and summary, and nothing else is stored)."""
+        from lab_pipelines.defs.resources import build_resources
+
+        models = build_resources(self.settings, as_env_vars=False)["local_models"]
+        return store_matches_inbox(
+            self.store(),
+            {f.doc_id: f for f in scan_inbox(self.inbox)},
+            summary_model=models.summary_model_name(),
+            embedding_model=models.embedding_model_name(),
+            chunk_chars=self.settings.chunk_chars,
+            chunk_overlap_chars=self.settings.chunk_overlap_chars,
+            max_bytes=self.settings.max_file_mb * 1_000_000,
+        )
+
     def use_doubles(self, ollama_url: str, gemini_url: str) -> None:
         """Point the live backends at the protocol doubles."""
         self.monkeypatch.setenv("LAB_BACKEND", "live")
         self.monkeypatch.setenv("OLLAMA_HOST", ollama_url)
         self.monkeypatch.setenv("LAB_GEMINI_BASE_URL", gemini_url)
         self.monkeypatch.setenv("GEMINI_API_KEY", "test-key-not-secret")
+        self.monkeypatch.setenv("LAB_OLLAMA_RETRY_DELAY_MS", "20")  # fast backoff in tests
 
 
 def make_lab(

@@ -52,6 +52,8 @@ class LocalModelsResource(dg.ConfigurableResource):
     num_ctx: int = 8192
     timeout_s: int = 300
     parallel: int = 2
+    retries: int = 5
+    retry_delay_ms: int = 1000
     embed_batch_size: int = 32
     embed_batch_chars: int = 24_000
 
@@ -71,7 +73,13 @@ class LocalModelsResource(dg.ConfigurableResource):
             return False
 
     def _connection(self) -> OllamaConnection:
-        return OllamaConnection(self.ollama_host, float(self.timeout_s), self.parallel)
+        return OllamaConnection(
+            self.ollama_host,
+            float(self.timeout_s),
+            self.parallel,
+            retry_attempts=self.retries,
+            retry_first_delay_s=self.retry_delay_ms / 1000,
+        )
 
     def summarizer(self) -> Summarizer:
         if self.backend == OFFLINE:
@@ -161,6 +169,8 @@ def build_resources(
             num_ctx=env("num_ctx"),
             timeout_s=env("ollama_timeout_s"),
             parallel=env("ollama_parallel"),
+            retries=env("ollama_retries"),
+            retry_delay_ms=env("ollama_retry_delay_ms"),
             embed_batch_size=env("embed_batch_size"),
             embed_batch_chars=env("embed_batch_chars"),
         ),

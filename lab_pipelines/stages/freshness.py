@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from lab_pipelines.inbox import InboxFile
 from lab_pipelines.stages.embed import wanted_embedding_rows
+from lab_pipelines.stages.ingest import oversize_marker
 from lab_pipelines.store import DOCUMENTS, LabStore, in_filter
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, summary_key
 
@@ -19,6 +20,7 @@ def stale_documents(
     embedding_model: str,
     chunk_chars: int,
     chunk_overlap_chars: int,
+    max_bytes: int | None = None,
 ) -> dict[str, str]:
     """doc_id → why it is not current: missing, changed on disk, or a fingerprint that no
     longer matches the configured models, prompt or chunker (e.g. a new embedding model)."""
@@ -41,8 +43,12 @@ def stale_documents(
         if row is None:
             stale[doc_id] = "missing"
             continue
+        file = files[doc_id]
         try:
-            on_disk = hashlib.sha256(files[doc_id].path.read_bytes()).hexdigest()
+            if max_bytes is not None and file.size > max_bytes:
+                on_disk = oversize_marker(file.size)  # never read a file over the limit
+            else:
+                on_disk = hashlib.sha256(file.path.read_bytes()).hexdigest()
         except OSError:
             continue  # gone since the scan: the sensor removes it
         if on_disk != row["source_hash"]:

@@ -15,6 +15,11 @@ from lab_pipelines.text.language import detect_language
 from lab_pipelines.text.parsing import SkippedDocument, parse_document
 
 
+def oversize_marker(size: int) -> str:
+    """What stands for the content hash of a file too large to read."""
+    return f"oversize:{size}"
+
+
 @dataclass
 class IngestReport:
     parsed: list[str] = field(default_factory=list)
@@ -55,6 +60,7 @@ def ingest_documents(
         }
         try:
             if file.size > max_bytes:
+                row["source_hash"] = oversize_marker(file.size)  # never read: no hash of it
                 raise SkippedDocument(
                     f"file is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
                     "split it, or raise LAB_MAX_FILE_MB"

@@ -72,6 +72,7 @@ def night_backfill(
         embedding_model=local_models.embedding_model_name(),
         chunk_chars=inbox.chunk_chars,
         chunk_overlap_chars=inbox.chunk_overlap_chars,
+        max_bytes=inbox.max_file_mb * 1_000_000,
     )
     busy = partitions_in_flight(context.instance, keys)
     wanted = {doc_id for doc_id in stale if doc_id not in busy}
