@@ -15,13 +15,20 @@ import urllib.error
 from collections import defaultdict
 from collections.abc import Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, push_to_gateway
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    disable_created_metrics,
+    push_to_gateway,
+)
 
 from lab_pipelines.store import LabStore
 
 JOB = "lab_pipelines"
 PREFIX = "lab_pipelines"
 log = logging.getLogger(__name__)
+disable_created_metrics()  # *_created series would double the count and say nothing here
 
 # Every metric the pipeline emits: the dashboard and alert rules may use only these.
 METRICS = {

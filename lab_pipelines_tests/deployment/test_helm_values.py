@@ -159,7 +159,7 @@ def test_the_cluster_limits_pools_and_runs_like_the_local_instance(chart_values,
     assert instance_yaml(chart_values, kubeconfig)["concurrency"] == local
 
 
-def test_every_pool_of_the_code_location_admits_one_step(chart_values, code_location):
+def test_every_pool_of_the_code_location_admits_one_run(chart_values, code_location):
     pools = {
         op_def.pool
         for assets_def in code_location.resolve_asset_graph().assets_defs
@@ -170,7 +170,7 @@ def test_every_pool_of_the_code_location_admits_one_step(chart_values, code_loca
 
     assert pools == {OLLAMA_POOL, LANCEDB_POOL}
     # The chart has no per-pool limits; the default covers every pool the assets name.
-    assert chart_values["concurrency"]["pools"] == {"defaultLimit": 1, "granularity": "op"}
+    assert chart_values["concurrency"]["pools"] == {"defaultLimit": 1, "granularity": "run"}
 
 
 def test_the_webserver_is_reached_over_tailscale_not_an_ingress(chart_values):

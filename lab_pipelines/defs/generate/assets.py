@@ -110,6 +110,7 @@ def generated_outputs(
     requests = {f.doc_id: f for f in request_files(Path(inbox.requests_dir))}
     store, embedder, writer = lance.store(), local_models.embedder(), text_writer.writer()
     metadata: dict = {}
+    regenerated = 0  # outputs actually (re)written: what this step processed
     for request_id in context.partition_keys:
         request = requests.get(request_id)
         if request is None:
@@ -124,8 +125,9 @@ def generated_outputs(
         )
         path = write_output_file(Path(lance.data_dir) / "outputs", output)
         metadata = _output_metadata(output, path)
+        regenerated += output.answer is not None
     seconds = time.perf_counter() - started
-    n = len(context.partition_keys)
+    n = regenerated
     return dg.MaterializeResult(
         metadata={
             **_observe(context, telemetry, lance, "generated_outputs", writer, seconds, n),
@@ -235,7 +237,7 @@ def daily_digest(
     if output is None:
         return dg.MaterializeResult(metadata={"documents": 0, "model_calls": 0})
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
-    n = len(output.prompt.sources)
+    n = len(output.prompt.sources) if output.answer is not None else 0
     return dg.MaterializeResult(
         metadata={
             "documents": n,
