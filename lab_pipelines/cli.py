@@ -44,6 +44,25 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
     return DagsterInstance.get()
 
 
+def add_partitions(instance, name: str, wanted: Sequence[str]) -> None:  # noqa: ANN001
+    """Add the partitions of ``wanted`` that are missing. Another process (the sensor, a second
+    `lab-pipelines run`) may add the same keys at the same moment: on the unique-key clash,
+    look again and add what is still missing."""
+    from sqlalchemy.exc import IntegrityError
+
+    for _ in range(5):
+        known = set(instance.get_dynamic_partitions(name))
+        new = [key for key in wanted if key not in known]
+        if not new:
+            return
+        try:
+            instance.add_dynamic_partitions(name, new)
+            return
+        except IntegrityError:
+            time.sleep(0.2)
+    raise RuntimeError(f"could not register the {name} partitions: another process keeps adding")
+
+
 def sync_partitions(instance, settings: Settings) -> tuple[list[str], list[str], list[str]]:  # noqa: ANN001
     """Make the dynamic partitions match the inbox and requests folders; drop rows of gone files."""
     from lab_pipelines.defs.generate.partitions import request_partitions
@@ -51,19 +70,21 @@ def sync_partitions(instance, settings: Settings) -> tuple[list[str], list[str],
     from lab_pipelines.inbox import request_files, scan_inbox
     from lab_pipelines.store import LabStore
 
+    store = LabStore(settings.lancedb_dir)
     doc_ids = [f.doc_id for f in scan_inbox(settings.inbox)]
     request_ids = [f.doc_id for f in request_files(settings.requests)]
     removed: list[str] = []
     for definition, wanted in ((document_partitions, doc_ids), (request_partitions, request_ids)):
-        known = set(instance.get_dynamic_partitions(definition.name))
-        new = [key for key in wanted if key not in known]
-        if new:
-            instance.add_dynamic_partitions(definition.name, new)
-        for key in known - set(wanted):
+        add_partitions(instance, definition.name, wanted)
+        gone = sorted(set(instance.get_dynamic_partitions(definition.name)) - set(wanted))
+        for key in gone:
             instance.delete_dynamic_partition(definition.name, key)
-            removed.append(key)
-    if removed:
-        LabStore(settings.lancedb_dir).delete_documents(removed)
+        if definition is document_partitions:
+            store.delete_documents(gone)
+        else:
+            for request_id in gone:
+                store.delete_output(request_id)
+        removed += gone
     return (
         instance.get_dynamic_partitions(document_partitions.name),
         instance.get_dynamic_partitions(request_partitions.name),

@@ -151,8 +151,9 @@ def test_a_run_killed_mid_write_is_retried_to_a_consistent_store(lab, fake_gemin
 def test_sensor_and_night_backfill_runs_on_the_same_documents_at_once(
     lab, fake_ollama, fake_gemini
 ):
-    write_synthetic_inbox(lab.inbox, 20)
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
+    main(["run"])  # the lab is running: its instance and tables exist
+    write_synthetic_inbox(lab.inbox, 20)  # then 20 documents arrive, and two runs race for them
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "lab_pipelines.cli", "run"],
