@@ -156,4 +156,8 @@ def chunk_text(text: str, max_chars: int = 900, overlap_chars: int = 120) -> lis
             size += len(piece) + 1
         size += 1
     flush()
+    if not chunks and text.strip():
+        # Headings only (a front-matter-only page): its title is all it says; keep it findable.
+        titles = [u.text.lstrip("#").strip() for u in _units(text)]
+        chunks.append(Chunk(0, "", "\n".join(t for t in titles if t)[:max_chars]))
     return chunks

@@ -75,3 +75,8 @@ def test_kiwi_splits_korean_sentences():
 def test_an_unspaced_giant_sentence_is_cut_to_the_budget():
     chunks = chunk_text("가" * 2500, max_chars=500, overlap_chars=0)
     assert [len(c.text) for c in chunks] == [500] * 5
+
+
+def test_a_document_of_headings_only_still_gets_a_chunk():
+    (chunk,) = chunk_text("# Search\n\n## 검색\n")
+    assert chunk.text == "Search\n검색"
