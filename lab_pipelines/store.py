@@ -18,8 +18,10 @@ from typing import Any
 
 import lancedb
 import pyarrow as pa
-from lancedb.index import FTS
+from lancedb.index import FTS, IvfRq
 from lancedb.query import MatchQuery
+
+from lab_pipelines.text.terms import terms
 
 DOCUMENTS = "documents"
 CHUNKS = "chunks"
@@ -29,6 +31,14 @@ USAGE = "model_usage"  # the cost ledger's source: one row per step and model
 QUERY_VECTORS = "query_vectors"  # questions already embedded: asking again costs no model call
 EMBEDDINGS_PREFIX = "embeddings__"
 TEXT_INDEX = "text_idx"
+VECTOR_INDEX = "vector_idx"
+# Below this many rows a flat scan is fast enough and an index would only cost its build.
+VECTOR_INDEX_MIN_ROWS = 10_000
+# IVF partitions: ~4096 rows each (LanceDB's guidance); probed partitions and exact re-ranking
+# of refine x k candidates keep ANN recall@10 >= 0.95 (bench/RESULTS.md, figure 6).
+VECTOR_INDEX_ROWS_PER_PARTITION = 4096
+VECTOR_NPROBES = 8
+VECTOR_REFINE_FACTOR = 10
 
 _ts = pa.timestamp("us", tz="UTC")
 DOCUMENTS_SCHEMA = pa.schema(
@@ -116,11 +126,21 @@ def embeddings_schema(dim: int) -> pa.Schema:
             ("doc_id", pa.string()),
             ("kind", pa.string()),  # "chunk" | "summary"
             ("seq", pa.int32()),
-            ("text", pa.string()),  # what was embedded and is full-text indexed
+            ("text", pa.string()),  # what was embedded
+            ("terms", pa.string()),  # search_terms(text): what the full-text index holds
             ("embed_key", pa.string()),
             ("vector", pa.list_(pa.float32(), dim)),
         ]
     )
+
+
+def search_terms(text: str) -> str:
+    """The text's index terms (lab_pipelines.text.terms: lower-case, English stems without stop
+    words, Korean words plus their syllable bigrams) as one space-separated string. Indexed
+    with LanceDB's whitespace tokenizer they match like the former n-gram index did (백업 finds
+    백업을) with a few tokens per query instead of every 2-3-gram of it: at 100k chunks a
+    question costs ~3 ms instead of ~770 ms (bench/RESULTS.md, figure 6)."""
+    return " ".join(terms(text))
 
 
 def embeddings_table_name(model: str) -> str:
@@ -306,6 +326,11 @@ class LabStore:
     ) -> None:
         name = embeddings_table_name(model)
         table = self._table(name)
+        for row in rows:
+            row["terms"] = search_terms(row["text"])
+        if table is not None and "terms" not in table.schema.names:
+            self._add_terms_column(name)
+            table = self._table(name)
         if table is not None:
             stored = table.schema.field("vector").type.list_size
             if stored != dim:
@@ -319,6 +344,45 @@ class LabStore:
         if doc_ids:
             self._delete(embeddings_table_name(model), in_filter("doc_id", doc_ids))
 
+    def _add_terms_column(self, name: str) -> None:
+        """One-off migration of a table written before the ``terms`` column existed."""
+        with self.writing(name):
+            table = self.db.open_table(name)
+            if "terms" in table.schema.names:
+                return
+            data = table.to_arrow()
+            column = pa.array([search_terms(t) for t in data.column("text").to_pylist()])
+            data = data.append_column(pa.field("terms", pa.string()), column)
+            dim = table.schema.field("vector").type.list_size
+            self.db.create_table(name, data.select(embeddings_schema(dim).names), mode="overwrite")
+
+    def refresh_vector_index(self, model: str) -> None:
+        """The vector index policy: none below VECTOR_INDEX_MIN_ROWS rows (a flat scan is fast
+        enough); an IVF_RQ index once the table reaches it; rebuilt (retrained) when the table
+        has grown 4x past what the index was trained on; otherwise new rows are folded into
+        it by ``optimize()`` once they are over a tenth of the indexed ones (until then they
+        are searched by a flat scan, so results stay exact for them)."""
+        name = embeddings_table_name(model)
+        table = self._table(name)
+        if table is None:
+            return
+        with self.writing(name):
+            rows = table.count_rows()
+            if rows < VECTOR_INDEX_MIN_ROWS:
+                return
+            indexed = any(index.name == VECTOR_INDEX for index in table.list_indices())
+            stats = table.index_stats(VECTOR_INDEX) if indexed else None
+            if stats is None or stats.num_indexed_rows * 4 < rows:
+                partitions = max(1, rows // VECTOR_INDEX_ROWS_PER_PARTITION)
+                table.create_index(
+                    "vector",
+                    config=IvfRq(distance_type="l2", num_partitions=partitions),
+                    name=VECTOR_INDEX,
+                    replace=True,
+                )
+            elif stats.num_unindexed_rows > stats.num_indexed_rows // 10:
+                table.optimize()
+
     def refresh_text_index(self, model: str) -> None:
         """Keep the full-text index current enough: new rows are searched by a flat scan until
         they are indexed, so re-index only when that unindexed tail has grown."""
@@ -327,19 +391,19 @@ class LabStore:
         if table is None:
             return
         with self.writing(name):
-            if not any(index.name == TEXT_INDEX for index in table.list_indices()):
-                # ngram(2,3): Korean particles stay attached to words, so whole-word tokens
-                # would never match 백업 inside 백업을; bigrams do.
+            current = [i for i in table.list_indices() if i.name == TEXT_INDEX]
+            if not current or list(current[0].columns) != ["terms"]:
+                # The terms column is already tokenised (Korean words and their bigrams, so
+                # 백업 matches 백업을): whitespace splitting is all the index has to do.
                 table.create_index(
-                    "text",
+                    "terms",
                     config=FTS(
-                        base_tokenizer="ngram",
-                        ngram_min_length=2,
-                        ngram_max_length=3,
-                        lower_case=True,
+                        base_tokenizer="whitespace",
+                        lower_case=False,
                         stem=False,
                         remove_stop_words=False,
-                        ascii_folding=True,
+                        ascii_folding=False,
+                        with_position=False,
                     ),
                     name=TEXT_INDEX,
                     replace=True,
@@ -365,9 +429,10 @@ class LabStore:
         depth = max(k * 4, 40)
         columns = ["row_id", "doc_id", "kind", "text"]
         ranked: list[list[dict[str, Any]]] = []
-        if mode in ("fts", "hybrid") and query_text.strip():
+        query_terms = search_terms(query_text)
+        if mode in ("fts", "hybrid") and query_terms:
             ranked.append(
-                table.search(MatchQuery(query_text, "text"), query_type="fts")
+                table.search(MatchQuery(query_terms, "terms"), query_type="fts")
                 .select([*columns, "_score"])
                 .limit(depth)
                 .to_list()
@@ -375,6 +440,8 @@ class LabStore:
         if mode in ("vector", "hybrid") and query_vector is not None:
             ranked.append(
                 table.search(query_vector, vector_column_name="vector")
+                .nprobes(VECTOR_NPROBES)  # only used once the table has a vector index
+                .refine_factor(VECTOR_REFINE_FACTOR)
                 .select([*columns, "_distance"])
                 .limit(depth)
                 .to_list()

@@ -34,13 +34,21 @@ class OllamaConnection:
     # Caps requests in flight from this process at `parallel`, also when a map-reduce summary
     # fans out inside a document that is itself one of `parallel` in flight.
     _in_flight: threading.BoundedSemaphore = field(init=False, repr=False)
+    _client: ollama.Client | None = field(init=False, default=None, repr=False)
+    _client_lock: threading.Lock = field(init=False, default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self._in_flight = threading.BoundedSemaphore(max(1, self.parallel))
 
     def client(self) -> ollama.Client:
+        # One client per connection, shared by its threads (httpx clients are thread-safe):
+        # building one costs ~17 ms (an SSL context even for http://) and a new TCP connection,
+        # which at one client per request was most of the pipeline's time per model call.
         # The client's default timeout is None (wait forever); a rebooting node must not hang runs.
-        return ollama.Client(host=self.host, timeout=self.timeout_s)
+        with self._client_lock:
+            if self._client is None:
+                self._client = ollama.Client(host=self.host, timeout=self.timeout_s)
+            return self._client
 
     def call(self, what: str, request: Callable[[], T]) -> T:
         """One request with retries on faults that pass (busy, connection refused)."""

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lab_pipelines.models.base import Embedder
@@ -83,25 +85,42 @@ def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str])
     if report.removed:
         store.delete_documents_vectors(model, report.removed)
 
-    group: list[str] = []
+    groups: list[list[str]] = [[]]
     group_new = 0
     for doc_id in changed:
-        group.append(doc_id)
+        groups[-1].append(doc_id)
         group_new += len(wanted[doc_id])
         if group_new >= GROUP_TEXTS:
-            _embed_group(store, embedder, group, wanted, report)
-            group, group_new = [], 0
-    if group:
-        _embed_group(store, embedder, group, wanted, report)
+            groups.append([])
+            group_new = 0
+    # Two groups at a time: while the last requests of one group finish, the next group's
+    # requests already fill the other slots (the Ollama connection caps requests in flight at
+    # LAB_OLLAMA_PARALLEL); groups are committed in order, each in one swap.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-group") as pool:
+        pending: deque[tuple[list[str], Future]] = deque()
+        try:
+            for group in (g for g in groups if g):
+                pending.append((group, pool.submit(_vectors, store, embedder, group, wanted)))
+                if len(pending) == 2:
+                    done, future = pending.popleft()
+                    _commit_group(store, embedder, done, wanted, future.result(), report)
+            while pending:
+                done, future = pending.popleft()
+                _commit_group(store, embedder, done, wanted, future.result(), report)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
     if changed:
         store.refresh_text_index(model)
+        store.refresh_vector_index(model)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _embed_group(
-    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: dict, report: EmbedReport
-) -> None:
+def _vectors(
+    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: dict
+) -> tuple[dict[str, list[float]], set[str]]:
+    """The group's vectors by embed key: stored ones reused, the rest embedded now."""
     rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
     vectors = store.vectors_by_key(embedder.model, [r["embed_key"] for r in rows])
     missing: dict[str, str] = {}
@@ -111,6 +130,19 @@ def _embed_group(
     if missing:
         fresh = embedder.embed(list(missing.values()))
         vectors.update(zip(missing, fresh, strict=True))
+    return vectors, set(missing)
+
+
+def _commit_group(
+    store: LabStore,
+    embedder: Embedder,
+    doc_ids: list[str],
+    wanted: dict,
+    result: tuple[dict[str, list[float]], set[str]],
+    report: EmbedReport,
+) -> None:
+    vectors, missing = result
+    rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
     report.embedded += len(missing)
     report.reused += len(rows) - sum(1 for r in rows if r["embed_key"] in missing)
     for row in rows:

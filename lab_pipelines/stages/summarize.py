@@ -88,8 +88,12 @@ def summarize_documents(
 
 
 def _summarize_in_parallel(summarizer, todo, docs, texts, parallel, record) -> None:  # noqa: ANN001
-    """Keep ``parallel`` documents in flight; stop submitting at the first failure."""
-    queue = list(todo)
+    """Keep ``parallel`` documents in flight; stop submitting at the first failure.
+
+    Longest first: the step ends when its last summary does, so a long document (a map-reduce
+    with a serial merge) left to the end would keep one slot busy while the others idle.
+    """
+    queue = sorted(todo, key=lambda doc_id: len(texts[doc_id]), reverse=True)
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="summary") as pool:
         running: dict[Future, str] = {}
         failure: BaseException | None = None
