@@ -33,6 +33,7 @@ test: venv
 
 # Benchmarks (figures, not tests); results are recorded in bench/RESULTS.md.
 bench: venv
+	$(VENV)/bin/python bench/run_benchmarks.py
 	$(VENV)/bin/python bench/sensor_tick.py --files 10000
 
 clean:
