@@ -181,7 +181,12 @@ def cmd_run(settings: Settings, batch: int) -> None:
     print(
         f"documents {len(doc_ids)} partitions, requests {len(request_ids)}, removed {len(removed)}"
     )
-    definitions = defs()
+    # Load the code location against this instance's state storage (what `with instance:`
+    # does), not whatever an earlier instance in this process left in Dagster's context.
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(instance.defs_state_storage):
+        definitions = defs()
     if doc_ids:
         _ranged_runs(
             definitions.resolve_job_def("document_pipeline"), instance, doc_ids, batch, "documents"

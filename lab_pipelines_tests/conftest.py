@@ -28,3 +28,13 @@ def lab(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
     from lab_pipelines_tests.fixtures import make_lab
 
     return make_lab(tmp_path, monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_defs_state_storage():  # noqa: ANN202
+    """Each test starts without a DefsStateStorage left in Dagster's context by an earlier
+    test's instance (a closed or collected instance there breaks loading the code location)."""
+    from dagster._core.storage.defs_state.base import set_defs_state_storage
+
+    with set_defs_state_storage(None):
+        yield
