@@ -12,7 +12,7 @@ from lab_pipelines.store import LabStore
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, content_hash
 from lab_pipelines.text.language import detect_language
-from lab_pipelines.text.parsing import SkippedDocument, parse_document
+from lab_pipelines.text.parsing import SkippedDocument, parse_documents
 
 
 def oversize_marker(size: int) -> str:
@@ -37,7 +37,8 @@ def ingest_documents(
     """Parse the files of ``doc_ids`` whose bytes changed; record skipped files with a reason."""
     report = IngestReport()
     known = store.source_hashes(doc_ids)
-    rows = []
+    rows: dict[str, dict] = {}
+    to_parse: dict[str, tuple[str, bytes]] = {}
     now = datetime.now(UTC)
     for doc_id in doc_ids:
         file = files.get(doc_id)
@@ -56,33 +57,35 @@ def ingest_documents(
             "n_chars": 0,
             "status": "skipped",
             "skip_reason": "",
+            "source_hash": "",
             "updated_at": now,
         }
-        try:
-            if file.size > max_bytes:
-                row["source_hash"] = oversize_marker(file.size)  # never read: no hash of it
-                raise SkippedDocument(
-                    f"file is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
-                    "split it, or raise LAB_MAX_FILE_MB"
-                )
-            data = file.path.read_bytes()
-            source_hash = hashlib.sha256(data).hexdigest()
-            row["source_hash"] = source_hash
-            if known.get(doc_id) == source_hash:
-                report.unchanged.append(doc_id)
-                continue
-            parsed = parse_document(file.relpath, data)
-        except SkippedDocument as skip:
-            row["skip_reason"] = skip.reason
-            row.setdefault("source_hash", "")
-            report.skipped[doc_id] = skip.reason
-            rows.append(row)
+        if file.size > max_bytes:
+            row["source_hash"] = oversize_marker(file.size)  # never read: no hash of it
+            rows[doc_id] = _skipped(
+                report,
+                row,
+                f"file is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
+                "split it, or raise LAB_MAX_FILE_MB",
+            )
             continue
+        try:
+            data = file.path.read_bytes()
         except OSError as err:
-            row["skip_reason"] = f"cannot read the file ({err.strerror}): check its permissions"
-            row["source_hash"] = ""
-            report.skipped[doc_id] = row["skip_reason"]
-            rows.append(row)
+            reason = f"cannot read the file ({err.strerror}): check its permissions"
+            rows[doc_id] = _skipped(report, row, reason)
+            continue
+        row["source_hash"] = hashlib.sha256(data).hexdigest()
+        if known.get(doc_id) == row["source_hash"]:
+            report.unchanged.append(doc_id)
+            continue
+        rows[doc_id] = row
+        to_parse[doc_id] = (file.relpath, data)
+    parsed_documents = parse_documents(list(to_parse.values()))
+    for doc_id, parsed in zip(to_parse, parsed_documents, strict=True):
+        row = rows[doc_id]
+        if isinstance(parsed, SkippedDocument):
+            _skipped(report, row, parsed.reason)
             continue
         lang = detect_language(parsed.text)
         row.update(
@@ -95,15 +98,20 @@ def ingest_documents(
             n_chars=len(parsed.text),
             status="ok",
         )
-        rows.append(row)
         report.parsed.append(doc_id)
         report.chars += len(parsed.text)
         report.formats[parsed.format] = report.formats.get(parsed.format, 0) + 1
         report.langs[lang] = report.langs.get(lang, 0) + 1
-    store.upsert_documents(rows)
+    store.upsert_documents(list(rows.values()))
     if report.removed:
         store.delete_documents(report.removed)
     return report
+
+
+def _skipped(report: IngestReport, row: dict, reason: str) -> dict:
+    row["skip_reason"] = reason
+    report.skipped[row["doc_id"]] = reason
+    return row
 
 
 @dataclass

@@ -105,9 +105,12 @@ def _tail_overlap(text: str, overlap_chars: int) -> str:
             break
         kept.insert(0, sentence)
         size += len(sentence) + 1
-    if kept and len(kept) == len(split_sentences(text)):
+    overlap = " ".join(kept)
+    # Compared by words, not by re-splitting the whole chunk: Kiwi on every Korean chunk
+    # cost a sixth of a backfill's CPU (bench/RESULTS.md, figure 2).
+    if overlap.split() == text.split():
         return ""  # the whole previous chunk would repeat: no overlap is better than a copy
-    return " ".join(kept)
+    return overlap
 
 
 def chunk_text(text: str, max_chars: int = 900, overlap_chars: int = 120) -> list[Chunk]:

@@ -7,7 +7,10 @@ Each format has its converter in lab_pipelines.text.formats; this module only di
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -20,7 +23,13 @@ from lab_pipelines.text.formats.notebook import parse_notebook
 from lab_pipelines.text.formats.pdf import parse_pdf
 from lab_pipelines.text.formats.rst import parse_rst
 
-__all__ = ["SUPPORTED_SUFFIXES", "ParsedDocument", "SkippedDocument", "parse_document"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "ParsedDocument",
+    "SkippedDocument",
+    "parse_document",
+    "parse_documents",
+]
 
 
 @dataclass(frozen=True)
@@ -92,3 +101,45 @@ def parse_document(name: str, data: bytes) -> ParsedDocument:
     return ParsedDocument(
         title=clean_title(title) or path.stem, text=text, format=fmt, encoding=encoding
     )
+
+
+# pypdf's pure-Python text extraction takes 0.1-2 s per PDF of the corpus, as long as a hundred
+# Markdown pages: worth another process once there are several.
+_HEAVY_FORMATS = {"pdf"}
+
+
+def _parse_or_skip(name: str, data: bytes) -> ParsedDocument | SkippedDocument:
+    try:
+        return parse_document(name, data)
+    except SkippedDocument as skip:
+        return skip
+
+
+def parse_documents(
+    files: Sequence[tuple[str, bytes]], workers: int | None = None
+) -> list[ParsedDocument | SkippedDocument]:
+    """parse_document over (name, bytes) pairs: results in the same order, the SkippedDocument
+    in place of a file that is not ingested.
+
+    When two or more PDFs are among them they are parsed in up to ``workers`` processes (by
+    default one per CPU this process may use) while the other formats are parsed here.
+    """
+    heavy = [
+        i
+        for i, (name, _) in enumerate(files)
+        if SUPPORTED_SUFFIXES.get(PurePosixPath(name).suffix.lower()) in _HEAVY_FORMATS
+    ]
+    workers = min(len(heavy), workers or len(os.sched_getaffinity(0)))
+    if workers < 2:
+        return [_parse_or_skip(name, data) for name, data in files]
+    # spawn, not fork: this process has LanceDB's and Dagster's threads, which fork would copy
+    # mid-flight (a lock held by one of them would never be released in the child).
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures: dict[int, Future] = {i: pool.submit(_parse_or_skip, *files[i]) for i in heavy}
+        results = [
+            None if i in futures else _parse_or_skip(name, data)
+            for i, (name, data) in enumerate(files)
+        ]
+        for i, future in futures.items():
+            results[i] = future.result()
+    return results

@@ -60,6 +60,14 @@ def test_overlap_repeats_whole_sentences_only():
     assert first_sentence.startswith("Request number")
 
 
+def test_a_chunk_short_enough_to_be_all_overlap_is_not_repeated():
+    # The short paragraph is flushed alone because the long sentence does not fit beside it.
+    long_sentence = "가나다라 " * 58 + "끝이다."
+    chunks = chunk_text(f"짧은 문단이다.\n\n{long_sentence}", max_chars=300, overlap_chars=80)
+    assert chunks[0].text == "짧은 문단이다."
+    assert not chunks[1].text.startswith("짧은 문단이다.")
+
+
 def test_small_sections_share_a_chunk():
     text = "# A\n\nshort one.\n\n# B\n\nshort two.\n\n# C\n\nshort three."
     chunks = chunk_text(text, max_chars=900)

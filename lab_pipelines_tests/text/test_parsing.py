@@ -19,6 +19,7 @@ from lab_pipelines.text.parsing import (
     ParsedDocument,
     SkippedDocument,
     parse_document,
+    parse_documents,
 )
 
 
@@ -209,14 +210,11 @@ NEAR_EMPTY_DIAGRAM = "pdf/pytorch-tutorials-ko/_static/img/distributed/all_reduc
 def corpus() -> dict[str, ParsedDocument | SkippedDocument]:
     if not CORPUS.is_dir():
         pytest.skip(f"no corpus at {CORPUS}")
-    results: dict[str, ParsedDocument | SkippedDocument] = {}
-    for path in sorted(p for p in CORPUS.rglob("*") if p.is_file()):
-        relpath = path.relative_to(CORPUS).as_posix()
-        try:
-            results[relpath] = parse_document(relpath, path.read_bytes())
-        except SkippedDocument as skipped:
-            results[relpath] = skipped
-    return results
+    files = [
+        (path.relative_to(CORPUS).as_posix(), path.read_bytes())
+        for path in sorted(p for p in CORPUS.rglob("*") if p.is_file())
+    ]
+    return dict(zip([name for name, _ in files], parse_documents(files), strict=True))
 
 
 def _parsed(corpus, prefixes=("",)):

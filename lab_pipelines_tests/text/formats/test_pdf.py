@@ -2,7 +2,7 @@
 
 import pytest
 
-from lab_pipelines.text.parsing import SkippedDocument, parse_document
+from lab_pipelines.text.parsing import SkippedDocument, parse_document, parse_documents
 
 
 def make_pdf(*page_streams: bytes, title: str | None = None) -> bytes:
@@ -77,3 +77,21 @@ def test_a_page_with_one_word_per_line_is_reflowed_into_a_paragraph():
     moves = b" 0 -12 Td ".join(b"(%s) Tj" % word.encode() for word in sentence.split(" "))
     doc = parse_document("export.pdf", make_pdf(b"BT /F1 10 Tf 20 190 Td " + moves + b" ET"))
     assert doc.text == sentence
+
+
+def test_several_pdfs_are_parsed_in_worker_processes_in_order():
+    files = [
+        ("a.pdf", make_pdf(text_page("The first report of the quarter"), title="Report A")),
+        ("notes.md", b"# Notes\n\nA Markdown page between the PDFs.\n"),
+        ("broken.pdf", b"%PDF-1.4 not really"),
+        ("b.pdf", make_pdf(text_page("Second report, page one"), text_page("page two"))),
+    ]
+    results = parse_documents(files, workers=2)
+    assert [r.title for r in results if not isinstance(r, SkippedDocument)] == [
+        "Report A",
+        "Notes",
+        "b",
+    ]
+    assert results[0] == parse_document(*files[0])
+    assert results[3].text == parse_document(*files[3]).text
+    assert isinstance(results[2], SkippedDocument) and "corrupt PDF" in results[2].reason
