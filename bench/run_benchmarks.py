@@ -280,8 +280,9 @@ def utilisation(stats: dict, start: float, end: float, scale: float) -> dict:
         full += full_s
     events.sort()
     wall = end - start
-    durations = sorted(min(t1, end) - max(t0, start) for t0, t1, _k, _f in stats["timeline"]
-                       if t1 > start and t0 < end)
+    # Requests that cost no model time (chat with chat_free) say nothing of request lengths.
+    durations = sorted(min(t1, end) - max(t0, start) for t0, t1, _k, full_s in stats["timeline"]
+                       if t1 > start and t0 < end and full_s > 0)
     # A slot freed and taken again within tau is the client's hand-off (parsing the answer,
     # building the next request): pipeline time that does not shrink with the model either.
     tau = min(0.05, 0.25 * durations[len(durations) // 2]) if durations else 0.0
