@@ -28,12 +28,12 @@ dev: venv
 
 # The whole test suite (what .ci/run calls).
 test: venv
-	$(VENV)/bin/ruff check lab_pipelines lab_pipelines_tests
+	$(VENV)/bin/ruff check lab_pipelines lab_pipelines_tests bench
 	$(VENV)/bin/pytest -q
 
 # Benchmarks (figures, not tests); results are recorded in bench/RESULTS.md.
 bench: venv
-	$(VENV)/bin/python bench/run_benchmarks.py
+	$(VENV)/bin/python bench/run_benchmarks.py --baseline bench/baseline-before.json
 	$(VENV)/bin/python bench/sensor_tick.py --files 10000
 
 clean:

@@ -224,12 +224,16 @@ def speed(args: argparse.Namespace) -> dict:
         queries = [
             (q, v.tolist()) for q, v in zip(questions[:n_q], vectors.sample(n_q), strict=False)
         ]
-        entry["hybrid_flat_ms"] = _timed(lambda q: store.search(model, q[0], q[1], k=10), queries)
+        entry["hybrid_flat_ms"] = _timed(
+            lambda q, store=store, model=model: store.search(model, q[0], q[1], k=10), queries
+        )
         entry["fts_ms"] = _timed(
-            lambda q: store.search(model, q[0], None, k=10, mode="fts"), queries
+            lambda q, store=store, model=model: store.search(model, q[0], None, k=10, mode="fts"),
+            queries,
         )
         entry["vector_flat_ms"] = _timed(
-            lambda q: store.search(model, "", q[1], k=10, mode="vector"), queries
+            lambda q, store=store, model=model: store.search(model, "", q[1], k=10, mode="vector"),
+            queries,
         )
         exact = [
             {

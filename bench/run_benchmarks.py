@@ -281,8 +281,11 @@ def utilisation(stats: dict, start: float, end: float, scale: float) -> dict:
     events.sort()
     wall = end - start
     # Requests that cost no model time (chat with chat_free) say nothing of request lengths.
-    durations = sorted(min(t1, end) - max(t0, start) for t0, t1, _k, full_s in stats["timeline"]
-                       if t1 > start and t0 < end and full_s > 0)
+    durations = sorted(
+        min(t1, end) - max(t0, start)
+        for t0, t1, _k, full_s in stats["timeline"]
+        if t1 > start and t0 < end and full_s > 0
+    )
     # A slot freed and taken again within tau is the client's hand-off (parsing the answer,
     # building the next request): pipeline time that does not shrink with the model either.
     tau = min(0.05, 0.25 * durations[len(durations) // 2]) if durations else 0.0
@@ -331,8 +334,10 @@ def utilisation(stats: dict, start: float, end: float, scale: float) -> dict:
         # one slot per hand-off gap (kept), one slot per other partial moment (a tail: scaled).
         idle_full = slots * idle0 + handoff + (partial - handoff) / scale
         out["partial_s"] = round(partial, 2)
-        out["estimate"] = {"wall_full_speed_s": round((full + idle_full) / slots, 1),
-                           "full_speed": round(full / (full + idle_full), 4)}
+        out["estimate"] = {
+            "wall_full_speed_s": round((full + idle_full) / slots, 1),
+            "full_speed": round(full / (full + idle_full), 4),
+        }
     return out
 
 
@@ -420,7 +425,8 @@ def fig_overhead(b: Bench, corpus: list[str], sim: Sim) -> dict:
     b.add(
         "4",
         "/api/embed requests per embedded text (chunks + summaries)",
-        f"{stats['embed_requests']} / {stats['embed_inputs']} = 1/{texts / max(1, stats['embed_requests']):.1f}",
+        f"{stats['embed_requests']} / {stats['embed_inputs']} = "
+        f"1/{texts / max(1, stats['embed_requests']):.1f}",
         "≤ 1/16",
         ratio <= 1 / 16,
         first["command"],
@@ -633,7 +639,8 @@ def fig_repeat_and_edit(b: Bench, corpus_run: dict, sim: Sim, scale: float) -> N
     b.add(
         "3",
         f"one paragraph appended to a 15-chunk document ({doc}): chunks re-embedded",
-        f"{re_chunks} of {chunks_now} chunks + {re_summary} summary vector; {stats['chat_requests']} "
+        f"{re_chunks} of {chunks_now} chunks + {re_summary} summary vector; "
+        f"{stats['chat_requests']} "
         f"summary call(s); {other} other texts; {stats['embed_requests']} /api/embed request(s)"
         + (
             " (the new summary's text equals the old one: the sim summarises the head of a "
@@ -720,7 +727,10 @@ def fig_failure(b: Bench, corpus: list[str], sim: Sim, clean_calls: int) -> None
 def fig_quality(b: Bench, data: Path) -> None:
     env = b.env(b.work / "inbox-offline", data, "offline")
     argv = [PYTHON, str(HERE / "retrieval.py"), "quality", "--data", str(data)]
-    command = f"LAB_BACKEND=offline LAB_DATA={data} {Path(PYTHON).name} bench/retrieval.py quality --data {data}"
+    command = (
+        f"LAB_BACKEND=offline LAB_DATA={data} {Path(PYTHON).name} bench/retrieval.py quality "
+        f"--data {data}"
+    )
     out = subprocess.run(
         argv, env=env, cwd=str(b.project), capture_output=True, text=True, timeout=1800, check=False
     )
@@ -736,16 +746,14 @@ def fig_quality(b: Bench, data: Path) -> None:
     for mode in ("fts", "vector", "hybrid"):
         m = result["modes"][mode]["all"]
         shipped = mode == "hybrid"
-        scope = (
-            ""
-            if not b.quick
-            else f", quick: index of only the {len(list((b.work / 'inbox-offline').rglob('*.*')))} answering documents"
-        )
+        indexed = len(list((b.work / "inbox-offline").rglob("*.*")))
+        scope = "" if not b.quick else f", quick: index of only the {indexed} answering documents"
     b.add(
         "5",
         f"{mode}: recall@5 / MRR@10 over {result['questions']} questions (en / ko){scope}",
         f"{m['recall@5']:.3f} / {m['mrr@10']:.3f} (en {result['modes'][mode]['en']['recall@5']:.2f}"
-        f" / {result['modes'][mode]['en']['mrr@10']:.2f}, ko {result['modes'][mode]['ko']['recall@5']:.2f}"
+        f" / {result['modes'][mode]['en']['mrr@10']:.2f}, ko "
+        f"{result['modes'][mode]['ko']['recall@5']:.2f}"
         f" / {result['modes'][mode]['ko']['mrr@10']:.2f})",
         "≥ 0.90 / ≥ 0.75 (shipped default: hybrid)" if shipped else "",
         (m["recall@5"] >= 0.90 and m["mrr@10"] >= 0.75) if shipped else None,
@@ -812,9 +820,11 @@ def fig_speed(b: Bench, texts_from: Path | None, big: bool) -> None:
                 flat_ok, target = None, "(for scale)"
             b.add(
                 "6",
-                f"hybrid search p50 / p95 at {n:,} chunks ({dim}-d), flat vector search (no vector index)",
+                f"hybrid search p50 / p95 at {n:,} chunks ({dim}-d), flat vector search (no vector "
+                "index)",
                 f"{entry['hybrid_flat_ms'][0]} / {entry['hybrid_flat_ms'][1]} ms (FTS alone "
-                f"{entry['fts_ms'][0]} / {entry['fts_ms'][1]}, vector flat {entry['vector_flat_ms'][0]} "
+                f"{entry['fts_ms'][0]} / {entry['fts_ms'][1]}, vector flat "
+                f"{entry['vector_flat_ms'][0]} "
                 f"/ {entry['vector_flat_ms'][1]}); FTS index build {entry['fts_build_s']} s",
                 target,
                 flat_ok,
@@ -827,7 +837,8 @@ def fig_speed(b: Bench, texts_from: Path | None, big: bool) -> None:
                 b.add(
                     "6",
                     f"with vector index {index['index']} at {n:,} ({dim}-d)",
-                    f"hybrid p50 / p95 {index['hybrid_ms'][0]} / {index['hybrid_ms'][1]} ms, vector "
+                    f"hybrid p50 / p95 {index['hybrid_ms'][0]} / {index['hybrid_ms'][1]} ms, "
+                    "vector "
                     f"{index['vector_ms'][0]} / {index['vector_ms'][1]} ms, ANN recall@10 "
                     f"{index['recall@10']:.3f}, build {index['build_s']} s",
                     "p50 ≤ 30 ms, recall@10 ≥ 0.95" if n == 100_000 else "recall@10 ≥ 0.95",
@@ -971,8 +982,10 @@ def fig_peer(b: Bench, corpus: list[str], sim: Sim, zero: dict, scale: float) ->
         b.add(
             "7",
             f"peer first ingest, {mode}",
-            f"{r['wall']:.1f} s at scale {scale:g} ({r['u'].get('wall_full_speed_s', 0):.0f} s at full "
-            f"speed, upper bound); {r['embed_requests']} /api/embed requests, {r['embed_inputs']} texts, "
+            f"{r['wall']:.1f} s at scale {scale:g} ({r['u'].get('wall_full_speed_s', 0):.0f} s at "
+            "full "
+            f"speed, upper bound); {r['embed_requests']} /api/embed requests, {r['embed_inputs']} "
+            "texts, "
             f"{r['embed_chars']:,} chars; max in flight {r['max_in_flight']}, max queued "
             f"{r['max_queued']}; rc {r['rc']}",
             "",
@@ -984,15 +997,36 @@ def fig_peer(b: Bench, corpus: list[str], sim: Sim, zero: dict, scale: float) ->
     b.add(
         "7",
         "ours (embeddings only) vs peer's best first ingest: wall ratio",
-        f"{ratio:.2f} at scale {scale:g} ({ours['wall']:.1f} s vs {best['wall']:.1f} s, {best_mode}); "
+        f"{ratio:.2f} at scale {scale:g} ({ours['wall']:.1f} s vs {best['wall']:.1f} s, "
+        f"{best_mode}); "
         f"{ratio_full:.2f} at full model speed, both extrapolated alike (lower bounds; estimates "
-        f"{ou['estimate']['wall_full_speed_s']:.0f} s vs {best['u']['estimate']['wall_full_speed_s']:.0f}"
-        f" s = {ou['estimate']['wall_full_speed_s'] / best['u']['estimate']['wall_full_speed_s']:.2f})"
+        f"{ou['estimate']['wall_full_speed_s']:.0f} s vs "
+        f"{best['u']['estimate']['wall_full_speed_s']:.0f}"
+        " s = "
+        f"{ou['estimate']['wall_full_speed_s'] / best['u']['estimate']['wall_full_speed_s']:.2f})"
         f" ({ou.get('wall_full_speed_s', 0):.0f} s vs "
-        f"{best['u'].get('wall_full_speed_s', 0):.0f} s); ours {ostats['embed_requests']} requests / "
+        f"{best['u'].get('wall_full_speed_s', 0):.0f} s); ours {ostats['embed_requests']} requests "
+        "/ "
         f"{ostats['embed_inputs']} texts / {ostats['embed_chars']:,} chars",
         "ours ≤ peer's best (ratio ≤ 1)",
         ratio_full <= 1.0 and ours["rc"] == 0,
+        ours["command"],
+    )
+    # Why the ratio is what it is: how much model work each side asked for, and how close each
+    # came to the two-slot ideal for its own work (wall / (model seconds / slots)).
+    slots = ou["slots"]
+    ours_model, peer_model = ou["model_seconds_full_speed"], best["u"]["model_seconds_full_speed"]
+    ours_eff = ou["estimate"]["wall_full_speed_s"] / (ours_model / slots)
+    peer_eff = best["u"]["estimate"]["wall_full_speed_s"] / (peer_model / slots)
+    b.add(
+        "7",
+        "model work asked for, and wall / two-slot ideal for that work (ours / peer's best)",
+        f"model seconds at full speed {ours_model:.0f} / {peer_model:.0f} "
+        f"(ours {ours_model / peer_model:.3f}x: summary vectors and heading paths are embedded "
+        f"too); wall / ideal {ours_eff:.3f} / {peer_eff:.3f} with max queued "
+        f"{ou['max_queued']} / {best['max_queued']}",
+        "",
+        None,
         ours["command"],
     )
     b.add(
@@ -1031,7 +1065,8 @@ def fig_peer(b: Bench, corpus: list[str], sim: Sim, zero: dict, scale: float) ->
         "7",
         "failure half way, then re-run: texts re-embedded (peer) / model calls redone (ours)",
         f"peer: failed run rc {failed['rc']} embedded {failed['embed_inputs']} texts before the "
-        f"failure, kept {failed.get('rows_after', 0)} rows; re-run embedded {refail['embed_inputs']} of "
+        f"failure, kept {failed.get('rows_after', 0)} rows; re-run embedded "
+        f"{refail['embed_inputs']} of "
         f"{best['embed_inputs']} texts. ours: {fb.get('redone', 'n/a')} calls redone of "
         f"{fb.get('clean_calls', 'n/a')}",
         "ours: only the unfinished part",
@@ -1139,8 +1174,11 @@ def render(b: Bench, started: float, baseline: dict | None, argv: list[str]) -> 
                 "CPU-time figures and the ratios (utilisation, call counts) are less affected.**",
             ]
     if not any("1,000,000" in f.name for f in b.figures) and (HERE / "RESULTS-1M.md").exists():
-        lines += ["", "Figure 6 at 1,000,000 rows (512-d, ~3 min): `bench/RESULTS-1M.md`, written by "
-                  "`python bench/run_benchmarks.py --only 6 --big --out bench/RESULTS-1M.md`."]
+        lines += [
+            "",
+            "Figure 6 at 1,000,000 rows (512-d, ~3 min): `bench/RESULTS-1M.md`, written by "
+            "`python bench/run_benchmarks.py --only 6 --big --out bench/RESULTS-1M.md`.",
+        ]
     lines += ["", "## Commands", ""]
     for f in b.figures:
         if f.command:
@@ -1204,7 +1242,6 @@ def main(argv: list[str] | None = None) -> int:
             if want("2") or want("3") or want("4") or want("7"):
                 log("figure 2/4: zero-latency backfill")
                 zero = fig_overhead(b, corpus, sim)
-            handoff = 0.0
             if want("1") or want("1c") or want("3") or want("7"):
                 log(f"figure 1: corpus backfill at time scale {scale:g}")
                 inbox = copy_corpus(work / "inbox-sim", corpus)
@@ -1268,7 +1305,8 @@ def main(argv: list[str] | None = None) -> int:
                 b.add(
                     "1",
                     "one run per document vs batched: wall ratio on the same documents",
-                    f"{ratio:.1f}× ({per_doc['run']['wall']:.0f} s vs {batched['run']['wall']:.0f} s "
+                    f"{ratio:.1f}× ({per_doc['run']['wall']:.0f} s vs {batched['run']['wall']:.0f} "
+                    "s "
                     f"at scale {scale:g}; {per_doc['u'].get('wall_full_speed_s', 0):.0f} s vs "
                     f"{batched['u'].get('wall_full_speed_s', 0):.0f} s at full speed)",
                     "",

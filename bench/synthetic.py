@@ -13,7 +13,18 @@ import itertools
 import random
 from pathlib import Path
 
-_LATIN_ONSETS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z", "br", "cl", "dr", "fl", "gr", "kr", "pl", "pr", "st", "tr"]
+_LATIN_ONSETS = list("bcdfghklmnprstvwz") + [
+    "br",
+    "cl",
+    "dr",
+    "fl",
+    "gr",
+    "kr",
+    "pl",
+    "pr",
+    "st",
+    "tr",
+]
 _LATIN_VOWELS = ["a", "e", "i", "o", "u", "ai", "ea", "io", "ou"]
 _PARTICLES = ["을", "를", "은", "는", "이", "가", "에서", "으로", "의", "와", ""]
 
