@@ -104,7 +104,10 @@ class OllamaConnection:
         if self.parallel <= 1 or len(items) <= 1:
             yield from map(fn, items)
             return
-        with ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="ollama") as pool:
+        # One worker more than requests allowed in flight: it prepares its request while the
+        # others wait on the model and blocks on the cap, so a freed slot is taken at once.
+        workers = self.parallel + 1
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ollama") as pool:
             yield from pool.map(fn, items)
 
 

@@ -92,13 +92,16 @@ def _summarize_in_parallel(summarizer, todo, docs, texts, parallel, record) -> N
 
     Longest first: the step ends when its last summary does, so a long document (a map-reduce
     with a serial merge) left to the end would keep one slot busy while the others idle.
+    One document more than ``parallel`` is started: its prompt is built while the slots are
+    busy and it waits on the Ollama connection's cap, so a freed slot is taken at once.
     """
     queue = sorted(todo, key=lambda doc_id: len(texts[doc_id]), reverse=True)
-    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="summary") as pool:
+    ahead = parallel + 1
+    with ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="summary") as pool:
         running: dict[Future, str] = {}
         failure: BaseException | None = None
         while (queue and failure is None) or running:
-            while queue and failure is None and len(running) < parallel:
+            while queue and failure is None and len(running) < ahead:
                 doc_id = queue.pop(0)
                 doc = docs[doc_id]
                 future = pool.submit(summarizer.summarize, doc["title"], texts[doc_id], doc["lang"])

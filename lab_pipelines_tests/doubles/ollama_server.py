@@ -542,17 +542,19 @@ class FakeOllama(FakeHttpServer):
         # Truncation is on by default: each input keeps its first ctx tokens.
         texts = [head_tokens(t, ctx) for t in texts]
         prompt_tokens = sum(count_tokens(t) for t in texts)
-        # Computed and encoded before taking a slot: Ollama's answer is ready when its compute
-        # (the slot time) ends, while this double's Python work for 32 x 1024 floats takes
-        # ~25 ms, which would otherwise stretch every request past the time it models.
-        vectors = [embed_text(t, dims) for t in texts]
-        if wanted is not None:  # Matryoshka-style: keep the first dims, renormalise
-            vectors = [_normalise(v[:wanted]) for v in vectors]
-        encoded_vectors = json.dumps(vectors)
         with self._slot(ex, prompt_tokens, 0) as granted:
             if not granted:
                 return
-            self._sleep(self.simulated_seconds(prompt_tokens, 0))
+            # The answer is computed in the slot and only the rest of the modelled time is
+            # slept: Ollama's answer is ready when its compute ends, and this double's Python
+            # work for 32 x 1024 floats (~15 ms) must not stretch the time it models.
+            computing = time.monotonic()
+            vectors = [embed_text(t, dims) for t in texts]
+            if wanted is not None:  # Matryoshka-style: keep the first dims, renormalise
+                vectors = [_normalise(v[:wanted]) for v in vectors]
+            encoded_vectors = json.dumps(vectors)
+            spent = time.monotonic() - computing
+            self._sleep(max(0.0, self.simulated_seconds(prompt_tokens, 0) - spent))
         head = json.dumps(
             {
                 "model": str(body["model"]),
