@@ -1179,6 +1179,12 @@ def render(b: Bench, started: float, baseline: dict | None, argv: list[str]) -> 
             "Figure 6 at 1,000,000 rows (512-d, ~3 min): `bench/RESULTS-1M.md`, written by "
             "`python bench/run_benchmarks.py --only 6 --big --out bench/RESULTS-1M.md`.",
         ]
+    if (HERE / "CHANGES.md").exists():
+        lines += [
+            "",
+            "What the profiles showed and what was changed because of it, step by step with "
+            "before and after: `bench/CHANGES.md`.",
+        ]
     lines += ["", "## Commands", ""]
     for f in b.figures:
         if f.command:
