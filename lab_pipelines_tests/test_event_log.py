@@ -59,7 +59,7 @@ def _stored_records(instance: dg.DagsterInstance) -> dict:
         seen[f"{name} partitions"] = sorted(instance.get_materialized_partitions(key))
         stored = instance.fetch_materializations(key, limit=1000).records
         seen[f"{name} materialisations"] = sorted(r.partition_key for r in stored)
-        planned = instance.get_event_records(
+        planned = instance.event_log_storage.get_event_records(
             dg.EventRecordsFilter(dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, key),
             limit=1000,
         )
