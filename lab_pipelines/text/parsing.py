@@ -67,6 +67,10 @@ _CONVERTERS: dict[str, Callable[[str], tuple[str, str | None]]] = {
 }
 
 
+def _path(name: str) -> PurePosixPath:
+    return PurePosixPath(name.replace("\\", "/"))
+
+
 def parse_document(name: str, data: bytes) -> ParsedDocument:
     """Parse one file; `name` is a file name or relative path (only suffix and stem matter).
 
@@ -74,7 +78,7 @@ def parse_document(name: str, data: bytes) -> ParsedDocument:
     suffixes, empty, binary or undecodable files, PDFs without a text layer, corrupt PDFs or
     notebooks, and documents with no text left once markup is removed.
     """
-    path = PurePosixPath(name.replace("\\", "/"))
+    path = _path(name)
     suffix = path.suffix.lower()
     fmt = SUPPORTED_SUFFIXES.get(suffix)
     if fmt is None:
@@ -127,7 +131,7 @@ def parse_documents(
     heavy = [
         i
         for i, (name, _) in enumerate(files)
-        if SUPPORTED_SUFFIXES.get(PurePosixPath(name).suffix.lower()) in _HEAVY_FORMATS
+        if SUPPORTED_SUFFIXES.get(_path(name).suffix.lower()) in _HEAVY_FORMATS
     ]
     workers = min(len(heavy), workers or len(os.sched_getaffinity(0)))
     if workers < 2:
