@@ -1,5 +1,7 @@
-"""The GitHub Actions workflows: tests through .ci/run, then image build, push and tag bump."""
+"""The GitHub Actions workflows: tests in debian:bookworm through .ci/run; on main, the image
+is tested, built, scanned, signed, and released by digest on the branch Argo CD tracks."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -7,6 +9,7 @@ from lab_pipelines_tests.deployment import rendering
 from lab_pipelines_tests.deployment.rendering import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
+FULL_SHA = re.compile(r"^[^@\s]+@[0-9a-f]{40}$")
 
 
 def workflow(name: str) -> dict[str, Any]:
@@ -19,48 +22,75 @@ def triggers(wf: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def steps_using(job: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
-    return [s for s in job["steps"] if s.get("uses", "").split("@")[0] == action]
+    return [s for s in job.get("steps", []) if s.get("uses", "").split("@")[0] == action]
 
 
-def test_ci_runs_the_projects_own_test_entry_point():
+def all_steps() -> list[tuple[str, dict[str, Any]]]:
+    return [
+        (path.name, step)
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        for job in rendering.load_yaml(path)["jobs"].values()
+        for step in job.get("steps", [])
+    ]
+
+
+def test_ci_runs_the_projects_own_entry_point_as_root_in_debian():
     wf = workflow("ci.yml")
 
     assert {"push", "pull_request", "workflow_call"} <= set(triggers(wf))
     (job,) = wf["jobs"].values()
-    assert any(step.get("run") == "bash .ci/run" for step in job["steps"])
-    (python,) = steps_using(job, "actions/setup-python")
-    assert python["with"]["python-version"] == "3.11"
+    # Root in a Debian container: .ci/install-deps can apt-get the same packages as here.
+    assert job["container"] == "debian:bookworm"
+    assert job["steps"][-1]["run"] == "bash .ci/run"
+    assert job["steps"][-1]["env"]["CI"] == "true"
 
 
-def test_main_is_tested_then_built_with_the_deployment_dockerfile_and_pushed_to_ghcr():
+def test_every_action_is_pinned_by_full_sha_and_checkout_keeps_no_credentials():
+    steps = all_steps()
+    used = [step["uses"] for _, step in steps if "uses" in step]
+    assert used
+    for ref in used:
+        assert FULL_SHA.match(ref), f"{ref}: pin by full commit SHA"
+    checkouts = [step for _, step in steps if step.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+def test_main_is_tested_built_scanned_signed_then_released():
     wf = workflow("image.yml")
     jobs = wf["jobs"]
 
     assert triggers(wf)["push"]["branches"] == ["main"]
-    assert jobs["test"]["uses"] == "./.github/workflows/ci.yml"
-    assert jobs["build"]["needs"] == "test" and jobs["bump"]["needs"] == "build"
+    assert jobs["test"]["uses"].endswith(".github/workflows/ci.yml")
+    assert jobs["build"]["needs"] == "test" and jobs["release"]["needs"] == "build"
     (build,) = steps_using(jobs["build"], "docker/build-push-action")
     assert build["with"]["context"] == "."
     assert (REPO / build["with"]["file"]) == rendering.DEPLOYMENT / "Dockerfile"
-    assert build["with"]["push"] is True
-    assert jobs["build"]["permissions"]["packages"] == "write"
-    (login,) = steps_using(jobs["build"], "docker/login-action")
-    assert login["with"]["registry"] == "ghcr.io"
+    assert build["with"]["push"] is True and build["with"]["sbom"] is True
+    assert build["with"]["provenance"] == "mode=max"
+    assert jobs["build"]["permissions"] == {
+        "contents": "read", "packages": "write", "id-token": "write"
+    }  # fmt: skip
+    (scan,) = steps_using(jobs["build"], "aquasecurity/trivy-action")
+    assert scan["with"]["image-ref"].endswith("@${{ steps.build.outputs.digest }}")
+    assert scan["with"]["exit-code"] == "1"
+    assert any("cosign sign" in s.get("run", "") for s in jobs["build"]["steps"])
+    # The scan and signature come before the release job, which alone can write.
+    steps = [s.get("uses", s.get("name")) for s in jobs["build"]["steps"]]
+    assert steps.index(scan["uses"]) < steps.index("Sign the digest")
 
 
-def test_the_bump_rewrites_the_image_the_chart_deploys_and_cannot_loop(chart_values):
+def test_the_release_goes_to_the_branch_argo_cd_tracks_never_to_main():
     wf = workflow("image.yml")
-    values_file = wf["env"]["VALUES_FILE"]
-    bump = "\n".join(step.get("run", "") for step in wf["jobs"]["bump"]["steps"])
+    release = wf["jobs"]["release"]
+    runs = "\n".join(step.get("run", "") for step in release["steps"])
 
-    assert REPO / values_file == rendering.VALUES_FILE
-    # The yq expression selects the code location by name and sets repository and tag.
-    assert '.["dagster-user-deployments"].deployments[]' in bump
-    assert "select(.name == strenv(CODE_LOCATION))" in bump
-    assert ".repository = strenv(IMAGE)" in bump and ".tag = strenv(TAG)" in bump
-    image = rendering.user_deployment(chart_values, wf["env"]["CODE_LOCATION"])["image"]
-    assert {"repository", "tag"} <= set(image)
-    # The bump commit must not start another build of the same code.
-    assert values_file in triggers(wf)["push"]["paths-ignore"]
-    assert "[skip ci]" in bump
-    assert wf["jobs"]["bump"]["permissions"] == {"contents": "write"}
+    assert "deployment/release/pin_images.py" in runs and "deployment/release/publish.sh" in runs
+    assert release["permissions"] == {"contents": "write"}
+    assert wf["env"]["RELEASE_BRANCH"] == "release"
+    publish = (rendering.DEPLOYMENT / "release" / "publish.sh").read_text(encoding="utf-8")
+    assert 'HEAD:refs/heads/${RELEASE_BRANCH}' in publish and "main" not in publish.split("\n", 3)[3]
+    for app in (rendering.DEPLOYMENT / "argocd").glob("*.yaml"):
+        for doc in rendering.load_yaml_documents(app):
+            for source in [doc["spec"].get("source"), *doc["spec"].get("sources", [])]:
+                if source and "lab_pipelines" in source.get("repoURL", ""):
+                    assert source["targetRevision"] == "release", app.name
