@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from lab_pipelines.text.decoding import SkippedDocument, decode_text
 from lab_pipelines.text.formats._common import STASH_CLOSE, STASH_OPEN, clean_title, finish
 from lab_pipelines.text.formats.asciidoc import parse_asciidoc
+from lab_pipelines.text.formats.front_matter import has_front_matter
 from lab_pipelines.text.formats.html import parse_html
 from lab_pipelines.text.formats.markdown import parse_markdown
 from lab_pipelines.text.formats.notebook import parse_notebook
@@ -62,7 +63,10 @@ _CONVERTERS: dict[str, Callable[[str], tuple[str, str | None]]] = {
     "rst": parse_rst,
     "asciidoc": parse_asciidoc,
     "text": lambda text: (text, None),
-    "html": parse_html,
+    # A Hugo content page (.html with front matter) is Markdown with some HTML in it.
+    "html": lambda text: (
+        parse_markdown(text, dialect="hugo-html") if has_front_matter(text) else parse_html(text)
+    ),
     "notebook": parse_notebook,
 }
 

@@ -1,139 +1,108 @@
-"""HTML pages → light Markdown with the standard library's html.parser.
+"""HTML → light Markdown, on the HTML5 tree that selectolax (lexbor) builds.
 
-Site chrome (menus, sidebars, search, footers) is dropped; when the page has <article> or
-<main>, only that is kept. Hugo content files with front matter are Markdown with some HTML
-in them, so they go to the Markdown converter instead.
+The tree builder applies HTML's own rules (implied end tags, misnested markup), so this
+module only decides what each element shows. On whole pages, site chrome (menus, sidebars,
+search, footers) is dropped, and when the page has <article> or <main>, only that is kept.
+The Markdown converter sends its HTML blocks here as fragments.
 """
 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from lab_pipelines.text.formats import html_tags as tags
 from lab_pipelines.text.formats._common import STASH_OPEN
-from lab_pipelines.text.formats.markdown import parse_markdown
 
-_DROPPED = {
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "svg",
-    "nav",
-    "header",
-    "footer",
-    "aside",
-    "form",
-    "button",
-    "head",
-    "iframe",
-    "object",
-    "select",
-    "dialog",
-    "canvas",
-}
-_CHROME_CLASSES = ("sidebar", "toc", "navbar", "breadcrumb", "headerlink")
-_VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "param",
-    "source",
-    "track",
-    "wbr",
-}
-_PARAGRAPH = {
-    "p",
-    "pre",
-    "blockquote",
-    "table",
-    "ul",
-    "ol",
-    "dl",
-    "section",
-    "article",
-    "main",
-    "figure",
-    "details",
-    "address",
-    "hr",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-}
-_LINE = {"div", "li", "tr", "dt", "dd", "summary", "figcaption", "caption", "legend", "body"}
-_PRE_MARK = STASH_OPEN  # marks verbatim lines while rendering; stripped from input beforehand
 _ARTICLE, _MAIN = 1, 2
+_SPACES = re.compile(r"\s+")
+_LINE_SPACES = re.compile(r"[ \t\r\f\v]+")
+_PRE_MARK = STASH_OPEN  # marks <pre> lines while rendering; stripped from input beforehand
+
+Line = tuple[str, bool]  # (text, verbatim: from <pre>)
 
 
 def parse_html(text: str) -> tuple[str, str | None]:
     """(light Markdown, <title> or first h1 or None)."""
-    if re.match(r"\A(?:---|\+\+\+)[ \t]*\n", text):
-        return parse_markdown(text, dialect="hugo-html")  # front matter + Markdown/HTML
-    parser = _PageParser()
-    parser.feed(text)
-    parser.close()
-    events = parser.events
+    tree = LexborHTMLParser(text)
+    walker = _Walker(page=True)
+    walker.walk(tree.root)
+    title_node = tree.css_first("title")
+    title = " ".join(title_node.text().split()) if title_node is not None else ""
     for scope in (_ARTICLE, _MAIN):
-        scoped = [(kind, value) for kind, value, where in events if where & scope]
-        rendered = _render(scoped)
+        scoped = [(kind, value) for kind, value, where in walker.events if where & scope]
+        rendered = _join(_render(scoped))
         if rendered.strip():
-            return rendered, parser.title or parser.first_h1
-    return _render([(kind, value) for kind, value, _ in events]), parser.title or parser.first_h1
+            return rendered, title or walker.first_h1
+    return _join(_render([(k, v) for k, v, _ in walker.events])), title or walker.first_h1
 
 
-class _PageParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
+def html_fragment(fragment: str) -> list[Line]:
+    """The lines an HTML fragment inside Markdown shows; its line breaks are kept, since
+    Markdown-minded authors put headings and list items on lines of their own."""
+    walker = _Walker(page=False)
+    walker.walk(LexborHTMLParser(tags.escape_placeholders(fragment)).body)
+    return _render([(kind, value) for kind, value, _ in walker.events])
+
+
+def _join(lines: list[Line]) -> str:
+    return "\n".join(text for text, _ in lines)
+
+
+class _Walker:
+    """Turns the tree into events: ("break", "1"|"2"|"br"), ("prefix", "- "), text, pre."""
+
+    def __init__(self, page: bool) -> None:
+        self.page = page
         self.events: list[tuple[str, str, int]] = []  # (kind, value, scope bits)
-        self.title: str | None = None
         self.first_h1: str | None = None
-        self._stack: list[tuple[str, bool, int]] = []  # (tag, dropped, scope bits it adds)
-        self._dropped = 0
-        self._scope = {_ARTICLE: 0, _MAIN: 0}
+        self._scope = 0
         self._pre = 0
         self._heading: list[str] | None = None
-        self._heading_level = 0
-        self._in_title = False
-        self._title_parts: list[str] = []
         self._cells: list[int] = []  # cells seen in each open table row
         self._in_cell = 0
 
+    def walk(self, root: LexborNode | None) -> None:
+        # Iterative, so that deeply nested markup cannot exhaust Python's stack.
+        stack: list[object] = [root] if root is not None else []
+        while stack:
+            item = stack.pop()
+            if isinstance(item, tuple):
+                self._end(*item)
+                continue
+            node: LexborNode = item  # type: ignore[assignment]
+            if node.is_text_node:
+                self._text(node.text_content or "")
+                continue
+            outer = self._scope
+            if not node.is_element_node or node.tag is None or not self._start(node):
+                continue
+            parent = node.parent.tag if node.parent is not None else None
+            stack.append((node.tag, outer, parent))
+            stack.extend(reversed(list(node.iter(include_text=True))))
+
     # --- structure ---
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self._in_title = True
-            return
-        if tag in _VOID:
-            if not self._dropped and tag in ("br", "hr"):
+    def _start(self, node: LexborNode) -> bool:
+        """Emit what an element's start shows; False when its content is not shown at all."""
+        tag = node.tag or ""
+        if tag == "title" or self._dropped(tag, node.attributes):
+            return False
+        if tag in tags.VOID:
+            if tag in ("br", "hr"):
                 self._emit("break", "2" if tag == "hr" else "br")
-            return
-        self._close_implied(tag)
-        dropped = self._is_chrome(tag, dict(attrs))
-        scope = _ARTICLE if tag == "article" else _MAIN if tag == "main" else 0
-        self._stack.append((tag, dropped, scope))
-        self._dropped += dropped
-        if scope:
-            self._scope[scope] += 1
-        if self._dropped:
-            return
+            return False
+        if tag == "article":
+            self._scope |= _ARTICLE
+        elif tag == "main":
+            self._scope |= _MAIN
         if tag == "pre":
             self._pre += 1
-        if tag in ("h1", "h2", "h3", "h4", "h5", "h6") and self._heading is None:
-            self._heading, self._heading_level = [], int(tag[1])
+        if tag in tags.HEADINGS and self._heading is None:
             self._emit("break", "2")
-            self._emit("prefix", "#" * self._heading_level + " ")
+            self._emit("prefix", "#" * int(tag[1]) + " ")
+            self._heading = []
         elif tag == "li":
             self._emit("break", "1")
             self._emit("prefix", "- ")
@@ -145,94 +114,54 @@ class _PageParser(HTMLParser):
                 self._emit("text", " | ")
             self._cells[-1] += 1
             self._in_cell += 1
-        elif tag in _PARAGRAPH:
+        elif tag in tags.PARAGRAPH:
             self._emit("break", "2")
-        elif tag in _LINE:
+        elif tag in tags.LINE or (not self.page and tag not in tags.KNOWN):
+            self._emit("break", "1")  # in Markdown, an unknown element is a JSX component
+        return True
+
+    def _end(self, tag: str, outer: int, parent: str | None) -> None:
+        if tag == "pre":
+            self._pre -= 1
+        if tag in tags.HEADINGS and self._heading is not None:
+            text = " ".join("".join(self._heading).split())
+            if tag == "h1" and self.first_h1 is None and text:
+                self.first_h1 = text
+            self._heading = None
+            if not text:
+                self._emit("prefix", "")  # an empty heading must not prefix the next text
+            self._emit("break", "2")
+        elif tag in ("td", "th") and self._in_cell:
+            self._in_cell -= 1
+        elif tag == "tr" and self._cells:
+            self._cells.pop()
+        elif tag in tags.PARAGRAPH:
+            self._emit("break", "1" if tag == "p" and parent == "li" else "2")  # tight items
+        elif tag in tags.LINE or (not self.page and tag not in tags.KNOWN):
             self._emit("break", "1")
+        self._scope = outer
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
-        if tag not in _VOID:
-            self.handle_endtag(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self._in_title = False
-            if self.title is None:
-                self.title = " ".join("".join(self._title_parts).split()) or None
-            return
-        if not any(open_tag == tag for open_tag, _, _ in self._stack):
-            return  # a stray end tag
-        while self._stack:
-            open_tag, dropped, scope = self._stack.pop()
-            self._end(open_tag, dropped, scope)
-            if open_tag == tag:
-                break
-
-    def _end(self, tag: str, dropped: bool, scope: int) -> None:
-        if not self._dropped:
-            if tag == "pre":
-                self._pre -= 1
-            if tag[:1] == "h" and tag[1:].isdigit() and self._heading is not None:
-                text = " ".join("".join(self._heading).split())
-                if tag == "h1" and self.first_h1 is None and text:
-                    self.first_h1 = text
-                self._heading = None
-                if not text:
-                    self._emit("prefix", "")  # an empty heading must not prefix the next text
-                self._emit("break", "2")
-            elif tag in ("td", "th") and self._in_cell:
-                self._in_cell -= 1
-            elif tag == "tr" and self._cells:
-                self._cells.pop()
-            elif tag in _PARAGRAPH:
-                in_item = tag == "p" and self._stack and self._stack[-1][0] == "li"
-                self._emit("break", "1" if in_item else "2")  # keep list items together
-            elif tag in _LINE:
-                self._emit("break", "1")
-        self._dropped -= dropped
-        if scope:
-            self._scope[scope] -= 1
-
-    def _close_implied(self, tag: str) -> None:
-        # HTML lets <p>, <li>, <td>, <tr> … end implicitly when a sibling starts.
-        closes = {
-            "p": ("p",),
-            "li": ("li",),
-            "dt": ("dt", "dd"),
-            "dd": ("dt", "dd"),
-            "tr": ("tr", "td", "th"),
-            "td": ("td", "th"),
-            "th": ("td", "th"),
-            "option": ("option",),
-        }.get(tag)
-        if closes is None and (tag in _PARAGRAPH or tag in _LINE):
-            closes = ("p",)
-        while closes and self._stack and self._stack[-1][0] in closes:
-            self.handle_endtag(self._stack[-1][0])
-
-    def _is_chrome(self, tag: str, attrs: dict[str, str | None]) -> bool:
-        if tag in _DROPPED and not (tag in ("header", "footer") and self._scope[_ARTICLE]):
+    def _dropped(self, tag: str, attrs: dict[str, str | None]) -> bool:
+        if tag in tags.HIDDEN:
+            return True
+        if not self.page:
+            return tag == "nav"
+        if tag in tags.CHROME and not (tag in ("header", "footer") and self._scope & _ARTICLE):
             return True  # an <article>'s own header holds its title, so it stays
         if "hidden" in attrs or attrs.get("aria-hidden") == "true":
             return True
         if attrs.get("role") in ("navigation", "search"):
             return True
         classes = (attrs.get("class") or "").lower().split()
-        return any(word in cls for cls in classes for word in _CHROME_CLASSES)
+        return any(word in cls for cls in classes for word in tags.CHROME_CLASSES)
 
     # --- text ---
 
-    def handle_data(self, data: str) -> None:
-        if self._in_title:
-            self._title_parts.append(data)
-            return
-        if self._dropped:
-            return
+    def _text(self, data: str) -> None:
         if self._pre:
             self._emit("pre", data)
             return
-        text = re.sub(r"\s+", " ", data)
+        text = (_SPACES if self.page else _LINE_SPACES).sub(" ", data)
         if self._heading is not None:
             self._heading.append(text)
         self._emit("text", text)
@@ -240,12 +169,14 @@ class _PageParser(HTMLParser):
     def _emit(self, kind: str, value: str) -> None:
         if kind == "break" and (self._heading is not None or self._in_cell):
             kind, value = "text", " "  # headings and table rows stay on one line
-        where = (_ARTICLE if self._scope[_ARTICLE] else 0) | (_MAIN if self._scope[_MAIN] else 0)
-        self.events.append((kind, value, where))
+        elif kind == "text" and "\n" in value and (self._heading is not None or self._in_cell):
+            value = value.replace("\n", " ")
+        self.events.append((kind, value, self._scope))
 
 
-def _render(events: list[tuple[str, str]]) -> str:
+def _render(events: list[tuple[str, str]]) -> list[Line]:
     out: list[str] = []
+    verbatim: set[int] = set()  # indexes in `out` of <pre> text
     newlines = 0  # pending line breaks (2 = paragraph)
     prefix = ""
     for kind, value in events:
@@ -263,15 +194,30 @@ def _render(events: list[tuple[str, str]]) -> str:
             out.append("\n" * newlines)
         newlines = 0
         if kind == "pre":
-            lines = value.split("\n")
-            out.append(prefix + "\n".join(_PRE_MARK + line for line in lines))
+            if prefix:
+                out.append(prefix)
+            verbatim.add(len(out))
+            out.append(value)
         else:
             out.append(prefix + (value.lstrip() if prefix else value))
         prefix = ""
-    lines = []
-    for line in "".join(out).split("\n"):
-        if _PRE_MARK in line:
-            lines.append(line.replace(_PRE_MARK, "").rstrip())
-        else:
-            lines.append(re.sub(r"[ \t]+", " ", line).strip())
-    return "\n".join(lines)
+    lines: list[Line] = []
+    pending = ""
+    for index, piece in enumerate(out):
+        parts = piece.split("\n")
+        for position, part in enumerate(parts):
+            if position:
+                lines.append(_line(pending))
+                pending = ""
+            if index in verbatim:
+                pending = _PRE_MARK + pending + part  # the line holds <pre> text
+            else:
+                pending += part
+    lines.append(_line(pending))
+    return lines
+
+
+def _line(raw: str) -> Line:
+    if _PRE_MARK in raw:
+        return raw.replace(_PRE_MARK, "").rstrip(), True
+    return _LINE_SPACES.sub(" ", raw).strip(), False
