@@ -167,10 +167,14 @@ class _Walker:
         self._emit("text", text)
 
     def _emit(self, kind: str, value: str) -> None:
-        if kind == "break" and (self._heading is not None or self._in_cell):
-            kind, value = "text", " "  # headings and table rows stay on one line
-        elif kind == "text" and "\n" in value and (self._heading is not None or self._in_cell):
-            value = value.replace("\n", " ")
+        if self._heading is not None or self._in_cell or self._cells:
+            # Headings and table rows stay on one line.
+            if kind == "break" and (self._heading is not None or self._in_cell):
+                kind, value = "text", " "
+            elif kind == "prefix" and self._in_cell:
+                return
+            elif kind == "text":
+                value = value.replace("\n", " ")
         self.events.append((kind, value, self._scope))
 
 

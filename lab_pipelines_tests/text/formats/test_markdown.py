@@ -68,8 +68,9 @@ def test_lists_tables_and_quotes():
         "| 노드 | 역할 |\n|:-----|-----:|\n| `n1` | 제어 \\| 저장 |\n| n2 | 작업 |\n\n"
         "> 인용문은 표시만 뺀다.\n",
     )
+    # A new bullet character starts a new list (CommonMark), hence the blank lines.
     assert doc.text == (
-        "- 첫째\n- 둘째\n  - 중첩\n1. 번호\n\n"
+        "- 첫째\n\n- 둘째\n  - 중첩\n\n1. 번호\n\n"
         "노드 | 역할\nn1 | 제어 | 저장\nn2 | 작업\n\n"
         "인용문은 표시만 뺀다."
     )
