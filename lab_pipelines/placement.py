@@ -41,11 +41,20 @@ def profile() -> str:
     return value
 
 
+# Step pods one run may have at once. Each pool admits one run (granularity run), so this
+# bounds the step pods on each node: two per run lets a compute step (chunks, on A) overlap an
+# inference step (summaries, on B) without a second compute step crowding node A's budget
+# (lab_pipelines_tests/deployment/test_budget.py sums it).
+MAX_CONCURRENT_STEPS = int(os.environ.get("LAB_MAX_CONCURRENT_STEPS", "").strip() or 2)
+
+
 def executor() -> dg.ExecutorDefinition:
     if profile() == CLUSTER:
         from dagster_k8s import k8s_job_executor
 
-        return k8s_job_executor
+        return k8s_job_executor.configured(
+            {"max_concurrent": MAX_CONCURRENT_STEPS}, name="k8s"
+        )
     # One process per run: the steps form a chain and each keeps Ollama busy by itself, so
     # subprocesses per step would only add start-up time (imports, Kiwi's model).
     return dg.in_process_executor

@@ -66,7 +66,9 @@ def test_the_linters_reject_an_unsafe_workflow_and_script(tmp_path: Path):
     script.write_text("#!/bin/sh\nrm -rf $1/*\n", encoding="utf-8")
 
     linted = tools.run([actionlint, "-no-color", str(workflows / "bad.yml")])
-    assert linted.returncode != 0 and "node20" in linted.stdout + linted.stderr, tools.output(linted)
+    assert linted.returncode != 0 and "node20" in linted.stdout + linted.stderr, tools.output(
+        linted
+    )
     audited = tools.run([zizmor, "--offline", "--no-progress", str(workflows)])
     assert audited.returncode != 0, tools.output(audited)
     for rule in ("unpinned-uses", "artipacked", "template-injection"):
@@ -76,6 +78,7 @@ def test_the_linters_reject_an_unsafe_workflow_and_script(tmp_path: Path):
 
 
 # --- .ci/install-deps as the runner user ----------------------------------------------------
+
 
 @pytest.fixture
 def world_dir() -> Iterator[Path]:

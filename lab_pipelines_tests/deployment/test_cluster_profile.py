@@ -18,12 +18,17 @@ def test_cluster_profile_loads_without_a_cluster_and_launches_a_pod_per_step(mon
     definitions = defs()
 
     dg.Definitions.validate_loadable(definitions)
-    assert definitions.executor is k8s_job_executor
+    executor = definitions.executor
+    # dagster-k8s's executor, configured with the step bound the budget test relies on.
+    assert executor.executor_creation_fn is k8s_job_executor.executor_creation_fn
+    config = executor.apply_config_mapping({})
+    assert config.success and config.value["config"]["max_concurrent"] == 2
+    assert placement.MAX_CONCURRENT_STEPS == 2
     # Set at the Definitions level, so "Materialize" in the UI (the implicit asset job) and
     # every job of the code location, scheduled or sensor-launched, use it too.
-    assert definitions.resolve_implicit_global_asset_job_def().executor_def is k8s_job_executor
+    assert definitions.resolve_implicit_global_asset_job_def().executor_def is executor
     jobs = definitions.resolve_all_job_defs()
-    assert jobs and all(job.executor_def is k8s_job_executor for job in jobs)
+    assert jobs and all(job.executor_def is executor for job in jobs)
 
 
 def test_local_profile_runs_every_step_in_the_run_process(monkeypatch):

@@ -88,7 +88,9 @@ def test_the_release_goes_to_the_branch_argo_cd_tracks_never_to_main():
     assert release["permissions"] == {"contents": "write"}
     assert wf["env"]["RELEASE_BRANCH"] == "release"
     publish = (rendering.DEPLOYMENT / "release" / "publish.sh").read_text(encoding="utf-8")
-    assert 'HEAD:refs/heads/${RELEASE_BRANCH}' in publish and "main" not in publish.split("\n", 3)[3]
+    assert (
+        "HEAD:refs/heads/${RELEASE_BRANCH}" in publish and "main" not in publish.split("\n", 3)[3]
+    )
     for app in (rendering.DEPLOYMENT / "argocd").glob("*.yaml"):
         for doc in rendering.load_yaml_documents(app):
             for source in [doc["spec"].get("source"), *doc["spec"].get("sources", [])]:

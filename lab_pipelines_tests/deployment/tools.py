@@ -38,7 +38,9 @@ def require(command: str, package: str) -> str:
     pytest.skip(message)
 
 
-def run(args: Sequence[str], *, cwd: Path = REPO, timeout: float = 300, **kwargs) -> subprocess.CompletedProcess:
+def run(
+    args: Sequence[str], *, cwd: Path = REPO, timeout: float = 300, **kwargs
+) -> subprocess.CompletedProcess:
     """Run a tool with a bounded wait, capturing its output as text."""
     return subprocess.run(
         list(args), cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, **kwargs
