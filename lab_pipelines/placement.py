@@ -52,9 +52,7 @@ def executor() -> dg.ExecutorDefinition:
     if profile() == CLUSTER:
         from dagster_k8s import k8s_job_executor
 
-        return k8s_job_executor.configured(
-            {"max_concurrent": MAX_CONCURRENT_STEPS}, name="k8s"
-        )
+        return k8s_job_executor.configured({"max_concurrent": MAX_CONCURRENT_STEPS}, name="k8s")
     # One process per run: the steps form a chain and each keeps Ollama busy by itself, so
     # subprocesses per step would only add start-up time (imports, Kiwi's model).
     return dg.in_process_executor

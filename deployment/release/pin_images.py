@@ -75,10 +75,16 @@ def kustomization_images(directory: Path) -> list[str]:
     return images
 
 
-def pin_kustomization(directory: Path, resolve: Resolver) -> str:
+def pin_kustomization(directory: Path, resolve: Resolver, code_image: str | None) -> str:
     lines = ["", "# Pinned for this release by deployment/release/pin_images.py.", "images:"]
     for ref in kustomization_images(directory):
         name, _tag = split_image(ref)
+        if name.endswith(CODE_REPOSITORY_SUFFIX) and code_image:
+            # The pipeline's own image (the LanceDB snapshot job): the one CI just built.
+            built, _, digest = code_image.partition("@")
+            lines += [f"  - name: {name}", f"    newName: {split_image(built)[0]}"]
+            lines += [f"    digest: {digest}"]
+            continue
         lines += [f"  - name: {name}", f"    digest: {resolve(ref)}"]
     return (directory / "kustomization.yaml").read_text(encoding="utf-8") + "\n".join(lines) + "\n"
 
@@ -134,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     for directory in KUSTOMIZATIONS:
         if (args.root / directory / "kustomization.yaml").is_file():
             edits[args.root / directory / "kustomization.yaml"] = pin_kustomization(
-                args.root / directory, resolve
+                args.root / directory, resolve, args.code_image
             )
     for path, text in edits.items():
         if args.dry_run:

@@ -292,10 +292,32 @@ def container_env(job: Mapping[str, Any]) -> dict[str, Any]:
 # --- kustomize, the part this repository uses -------------------------------------------------
 
 NAMESPACED_KINDS = {
-    "ConfigMap", "Deployment", "Job", "NetworkPolicy", "PersistentVolumeClaim", "Secret",
-    "Service", "ServiceAccount", "StatefulSet",
+    "ConfigMap", "CronJob", "Deployment", "Job", "LimitRange", "NetworkPolicy",
+    "PersistentVolumeClaim", "ResourceQuota", "Secret", "Service", "ServiceAccount", "StatefulSet",
 }  # fmt: skip
-SUPPORTED_KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "labels", "resources"}
+SUPPORTED_KUSTOMIZATION_KEYS = {"apiVersion", "kind", "namespace", "labels", "resources", "images"}
+
+
+def _pod_templates(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = doc.get("spec") or {}
+    if doc["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    return [spec["template"]["spec"]] if "template" in spec else []
+
+
+def _apply_images(doc: dict[str, Any], images: list[dict[str, Any]]) -> None:
+    """kustomize's images transformer, for ``name`` + ``digest`` (what the release writes)."""
+    by_name = {image["name"]: image for image in images}
+    assert all(set(i) <= {"name", "newName", "digest"} for i in images), "teach _apply_images"
+    for pod in _pod_templates(doc):
+        for container in [*pod.get("containers", []), *pod.get("initContainers", [])]:
+            ref = container["image"]
+            name = ref.split("@")[0]
+            if ":" in name.rsplit("/", 1)[-1]:
+                name = name.rsplit(":", 1)[0]
+            if name in by_name:
+                image = by_name[name]
+                container["image"] = f"{image.get('newName', name)}@{image['digest']}"
 
 
 @cache
@@ -318,6 +340,7 @@ def _rendered(directory: Path) -> str:
             doc["metadata"].setdefault("labels", {}).update(entry["pairs"])
             if entry.get("includeTemplates") or entry.get("includeSelectors"):
                 raise AssertionError("templates/selectors labels are not rendered here")
+        _apply_images(doc, kustomization.get("images", []))
     return json.dumps(docs)
 
 

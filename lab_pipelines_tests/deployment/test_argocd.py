@@ -1,5 +1,6 @@
-"""The Argo CD Applications of deployment/argocd. They are custom resources, which
-kubernetes-validate has no schema for, so a small check covers the shape Argo CD needs."""
+"""The Argo CD Applications the root app (deployment/apps, app of apps) creates. They are custom
+resources, which kubernetes-validate has no schema for, so a small check covers the shape Argo
+CD needs; deployment/apps/values.yaml is the one file of placeholders they read."""
 
 import importlib.metadata
 from collections.abc import Mapping
@@ -7,14 +8,15 @@ from typing import Any
 
 import pytest
 
-from lab_pipelines_tests.deployment import rendering
+from lab_pipelines_tests.deployment import apps, rendering
 from lab_pipelines_tests.deployment.rendering import DEPLOYMENT, REPO
 
-APPS = {
-    doc["metadata"]["name"]: doc
-    for path in sorted((DEPLOYMENT / "argocd").glob("*.yaml"))
-    for doc in rendering.load_yaml_documents(path)
-}
+APPS = apps.apps_by_name({"intelGpu.enabled": True})
+ROOT_APP = rendering.load_yaml(DEPLOYMENT / "platform" / "root-app.yaml")
+PLATFORM = {
+    "sealed-secrets", "tailscale-operator", "kube-prometheus-stack", "pushgateway",
+    "nfs-provisioner", "lab-secrets", "lab-base", "lab-dagster", "argocd",
+}  # fmt: skip
 
 
 def application_errors(app: Mapping[str, Any]) -> list[str]:
@@ -68,8 +70,51 @@ def test_the_shape_check_reports_a_broken_application():
     ]
 
 
+def test_the_root_app_owns_every_platform_piece():
+    assert set(APPS) >= PLATFORM
+    assert application_errors(ROOT_APP) == []
+    assert ROOT_APP["spec"]["source"]["path"] == "deployment/apps"
+    assert ROOT_APP["spec"]["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    # Children are ordered by sync waves, which only a parent app makes Argo CD honour.
+    for app in APPS.values():
+        int(app["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
+
+
+def test_the_gpu_plugin_is_opt_in():
+    assert "intel-gpu-plugin" not in apps.apps_by_name()
+    assert "intel-gpu-plugin" in APPS
+
+
+def test_placeholders_live_in_one_file():
+    """Only apps/values.yaml names the repository, the NFS server and the alert receiver for
+    what runs in the cluster. The Ansible inventories (proxmox/, kubespray/) name the hosts for
+    the steps before a cluster exists; test_provisioning.py checks they agree with it."""
+    values = apps.chart_values()
+    site = [values["repoURL"], values["nfs"]["server"], values["alertmanager"]["webhookURL"]]
+    ansible = (DEPLOYMENT / "proxmox", DEPLOYMENT / "kubespray")
+    for path in sorted(DEPLOYMENT.rglob("*.yaml")) + sorted(DEPLOYMENT.rglob("*.yml")):
+        if (
+            path == apps.APPS_CHART / "values.yaml"
+            or path.is_relative_to(ansible[0])
+            or (path.is_relative_to(ansible[1]))
+        ):
+            continue
+        text = path.read_text(encoding="utf-8")
+        for placeholder in site:
+            assert placeholder not in text, f"{path} repeats {placeholder}: template it"
+    changed = apps.apps_by_name({"repoURL": "https://git.example/lab.git"})
+    assert sources(changed["lab-base"])[0]["repoURL"] == "https://git.example/lab.git"
+
+
+def test_the_offline_renderer_refuses_what_it_cannot_render():
+    with pytest.raises(AssertionError, match="does not support"):
+        apps.render_template("x: {{ .Values.a | upper }}", {"a": "b"})
+    with pytest.raises(AssertionError, match="not set"):
+        apps.render_template("x: {{ .Values.missing }}", {})
+
+
 def test_the_dagster_app_pins_the_chart_to_the_installed_dagster_with_values_from_git():
-    chart, values_ref = sources(APPS["lab-dagster"])
+    chart, values_ref, hooks = sources(APPS["lab-dagster"])
 
     assert chart["chart"] == "dagster"
     assert chart["repoURL"] == "https://dagster-io.github.io/helm"
@@ -79,6 +124,8 @@ def test_the_dagster_app_pins_the_chart_to_the_installed_dagster_with_values_fro
     assert value_file.startswith(f"${values_ref['ref']}/")
     assert REPO / value_file.split("/", 1)[1] == rendering.VALUES_FILE
     assert values_ref["repoURL"] == sources(APPS["lab-base"])[0]["repoURL"]
+    # The PreSync migrate hook is part of the same app, so it runs before the chart syncs.
+    assert hooks["path"] == "deployment/dagster-hooks"
 
 
 def test_the_base_app_syncs_the_kustomization_into_the_pipeline_namespace():
@@ -94,7 +141,8 @@ def test_storage_syncs_before_the_lab_and_the_lab_before_dagster():
     def wave(name: str) -> int:
         return int(APPS[name]["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"])
 
-    assert wave("nfs-provisioner") < wave("lab-base") < wave("lab-dagster")
+    assert wave("sealed-secrets") < wave("nfs-provisioner") < wave("lab-base") < wave("lab-dagster")
+    assert wave("lab-secrets") < wave("lab-base")
 
 
 def test_the_nfs_storage_class_is_served_by_the_provisioner_app():

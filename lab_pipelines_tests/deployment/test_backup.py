@@ -57,8 +57,9 @@ def test_backup_damage_restore_keeps_the_store_invariant(tmp_path, monkeypatch):
         database.write_bytes(b"not a database any more")
     assert lab.invariant_problems(), "the damage should break the invariant"
 
-    restored = _run(sys.executable, str(BACKUP), "restore", "--lancedb", str(lancedb_dir),
-                    "--dagster-home", str(home), "--from", str(backups / "before")).stdout  # fmt: skip
+    restore = [sys.executable, str(BACKUP), "restore", "--lancedb", str(lancedb_dir),
+               "--dagster-home", str(home), "--from", str(backups / "before")]  # fmt: skip
+    restored = _run(*restore).stdout
 
     assert "restored chunks" in restored and "dropped stray" in restored
     assert lab.invariant_problems() == []

@@ -12,7 +12,7 @@ import pytest
 from lab_pipelines.placement import INFERENCE_NODE
 from lab_pipelines.settings import Settings
 from lab_pipelines_tests.deployment import rendering, schemas
-from lab_pipelines_tests.deployment.rendering import KUSTOMIZATION_DIR, pod_spec
+from lab_pipelines_tests.deployment.rendering import pod_spec
 
 RENDERED = rendering.render_kustomization()
 
@@ -44,14 +44,20 @@ def test_the_kustomization_renders_the_lab():
     assert kinds == {
         "Namespace": 1,
         "StorageClass": 1,  # nfs-lab
-        "PersistentVolumeClaim": 3,  # inbox + data (NFS, RWX), Ollama's models (node B disk)
+        # inbox + data + backups (NFS, RWX), Ollama's models (node B disk)
+        "PersistentVolumeClaim": 4,
         "Service": 2,  # ollama, lab-postgres
         "StatefulSet": 1,  # lab-postgres
         "Deployment": 1,  # ollama
         "Job": 1,  # model pull
+        "CronJob": 2,  # pg_dump, LanceDB snapshot
         "NetworkPolicy": 2,
+        "LimitRange": 1,
+        "ResourceQuota": 1,
+        "PriorityClass": 1,  # lab-critical
     }
-    namespaced = [d for d in RENDERED if d["kind"] not in {"Namespace", "StorageClass"}]
+    cluster_scoped = {"Namespace", "StorageClass", "PriorityClass"}
+    namespaced = [d for d in RENDERED if d["kind"] not in cluster_scoped]
     assert {d["metadata"]["namespace"] for d in namespaced} == {"lab-pipelines"}
     assert find("Namespace", "lab-pipelines")
     assert all(
@@ -98,16 +104,9 @@ def test_the_schema_checks_need_no_network(monkeypatch, chart_values):
     assert schemas.chart_values_errors(chart_values) == []
 
 
-def test_secrets_have_an_example_and_are_never_rendered():
-    examples = rendering.load_yaml_documents(KUSTOMIZATION_DIR / "secrets.example.yaml")
-
-    assert {d["metadata"]["name"] for d in examples} == {"lab-gemini", "dagster-postgresql-secret"}
-    for doc in examples:
-        schemas.validate_manifest(doc)
-        assert all(v.startswith("<set with kubectl") for v in doc["stringData"].values())
+def test_no_secret_is_rendered_by_the_kustomization():
+    # Secrets are SealedSecrets in deployment/secrets (test_secrets.py): none comes from here.
     assert not any(d["kind"] == "Secret" for d in RENDERED)
-    kustomization = rendering.load_yaml(KUSTOMIZATION_DIR / "kustomization.yaml")
-    assert "secrets.example.yaml" not in kustomization["resources"]
 
 
 def test_rendered_step_and_run_jobs_are_valid_kubernetes_jobs(
@@ -150,6 +149,10 @@ def test_the_pull_job_pulls_the_models_the_pipeline_asks_for():
     service = find("Service", "ollama")
 
     assert env["MODELS"].split() == [Settings.summary_model, Settings.embedding_model]
+    # Pinned: each is pulled from a fixed tag that names its size, never `latest`.
+    pinned = env["PINNED"].split()
+    assert len(pinned) == 2 and all(":" in p and not p.endswith(":latest") for p in pinned)
+    assert [p.split(":")[0] for p in pinned] == [m.split(":")[0] for m in env["MODELS"].split()]
     url = urlsplit(env["OLLAMA_URL"])
     assert url.hostname == service["metadata"]["name"]
     assert url.port == service["spec"]["ports"][0]["port"]
