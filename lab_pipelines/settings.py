@@ -38,6 +38,17 @@ def _env_int(name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _env_float(name: str, default: float) -> float:
+    raw = _env(name, str(default))
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a number: set it to e.g. {default}") from None
+    if value < 0:
+        raise SettingsError(f"{name}={value} is negative: set it to e.g. {default}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the README's configuration table documents, with the same defaults."""
@@ -69,6 +80,12 @@ class Settings:
     digest_cron_hour: int = 5
     schedule_timezone: str = "Asia/Seoul"
     pushgateway_url: str = ""  # empty: metrics are not pushed
+    # Model candidates to evaluate besides the configured models: "kind=name" entries, kind one
+    # of summary, embedding, writer; a writer is "model" or "model@thinking_budget".
+    candidates: str = ""
+    eval_questions: Path = Path("samples/evals/questions.tsv")
+    eval_sample_docs: int = 12  # documents in summary_eval's fixed, seeded sample
+    eval_judge_usd: float = 0.0  # hard cap of the optional Gemini judge per evaluation; 0: off
 
     @property
     def is_offline(self) -> bool:
@@ -124,6 +141,12 @@ def load_settings() -> Settings:
         digest_cron_hour=_env_int("LAB_DIGEST_HOUR", 5, minimum=0),
         schedule_timezone=_env("LAB_TIMEZONE", "Asia/Seoul"),
         pushgateway_url=_env("LAB_PUSHGATEWAY_URL", ""),
+        candidates=_env("LAB_CANDIDATES", ""),
+        eval_questions=Path(
+            _env("LAB_EVAL_QUESTIONS", str(root / "samples" / "evals" / "questions.tsv"))
+        ).absolute(),
+        eval_sample_docs=_env_int("LAB_EVAL_SAMPLE", 12),
+        eval_judge_usd=_env_float("LAB_EVAL_JUDGE_USD", 0.0),
     )
     if settings.chunk_overlap_chars >= settings.chunk_chars // 2:
         raise SettingsError(
@@ -162,4 +185,8 @@ ENV_VARS = {
     "digest_cron_hour": "LAB_DIGEST_HOUR",
     "schedule_timezone": "LAB_TIMEZONE",
     "pushgateway_url": "LAB_PUSHGATEWAY_URL",
+    "candidates": "LAB_CANDIDATES",
+    "eval_questions": "LAB_EVAL_QUESTIONS",
+    "eval_sample_docs": "LAB_EVAL_SAMPLE",
+    "eval_judge_usd": "LAB_EVAL_JUDGE_USD",
 }

@@ -42,6 +42,10 @@ class GeminiWriter:
     base_url: str | None = None
     rate_limit_attempts: int = 4
     max_retry_delay_s: float = 120.0
+    # None: the model's own default (dynamic thinking on 2.5 Flash); 0 turns thinking off on
+    # the models that allow it. Thinking tokens are billed as output.
+    thinking_budget: int | None = None
+    max_output_tokens: int | None = None  # a hard bound on what one call can cost
     backend: str = "gemini"
     counter: CallCounter = field(default_factory=CallCounter)
 
@@ -66,7 +70,17 @@ class GeminiWriter:
 
     def write(self, system: str, prompt: str) -> Answer:
         client = self._client()
-        config = types.GenerateContentConfig(system_instruction=system, temperature=0.2)
+        thinking = (
+            None
+            if self.thinking_budget is None
+            else types.ThinkingConfig(thinking_budget=self.thinking_budget)
+        )
+        config = types.GenerateContentConfig(
+            system_instruction=system,
+            temperature=0.2,
+            thinking_config=thinking,
+            max_output_tokens=self.max_output_tokens,
+        )
         for attempt in range(1, self.rate_limit_attempts + 1):
             try:
                 response = client.models.generate_content(

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import httpx
 import ollama
 
-from lab_pipelines.models.base import CallCounter, ModelError, Summary
+from lab_pipelines.models.base import CallCounter, CallTimings, ModelError, Summary
 from lab_pipelines.models.retry import Transient, with_retries
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.prompts import combine_messages, summary_messages, summary_prompt_overhead
@@ -100,6 +100,17 @@ class OllamaConnection:
             )
         return dict(shown.modelinfo or {})
 
+    def resident_bytes(self, model: str) -> int | None:
+        """Memory the loaded ``model`` holds on the inference node (``/api/ps``), or None when
+        it is not loaded."""
+        client = self.client()
+        loaded = self.call("loaded models", lambda: client.ps())
+        wanted = {model, model if ":" in model else f"{model}:latest"}
+        for entry in loaded.models:
+            if entry.model in wanted or entry.name in wanted:
+                return int(entry.size or 0)
+        return None
+
     def map_parallel(self, fn: Callable[[Any], T], items: list[Any]) -> Iterator[T]:
         if self.parallel <= 1 or len(items) <= 1:
             yield from map(fn, items)
@@ -122,6 +133,7 @@ class OllamaSummarizer:
     num_ctx: int = 8192
     backend: str = "ollama"
     counter: CallCounter = field(default_factory=CallCounter)
+    truncations: int = 0  # prompts Ollama cut to num_ctx (then split and summarised in parts)
 
     def check(self) -> None:
         self.connection.require_capability(
@@ -137,9 +149,10 @@ class OllamaSummarizer:
         )
         prompt_count = response.prompt_eval_count or 0
         output_count = response.eval_count or 0
-        self.counter.add(prompt_count, output_count)
+        self.counter.add(prompt_count, output_count, CallTimings.from_ollama(response))
         # Ollama cuts an over-long prompt silently and still answers 200.
         if prompt_count < TRUNCATION_RATIO * sent_tokens or prompt_count >= self.num_ctx:
+            self.truncations += 1
             raise _Truncated(f"sent ~{sent_tokens} tokens, model read {prompt_count}")
         text = (response.message.content or "").strip()
         return text, prompt_count, output_count
@@ -243,7 +256,10 @@ class OllamaEmbedder:
                 f"Ollama returned {len(vectors)} embeddings for {len(batch)} inputs from "
                 f"{self.model!r}; upgrade Ollama to a version with /api/embed batching"
             )
-        self.counter.add(getattr(response, "prompt_eval_count", 0) or 0)
+        self.counter.add(
+            getattr(response, "prompt_eval_count", 0) or 0,
+            timings=CallTimings.from_ollama(response),
+        )
         return vectors
 
     def embed(self, texts: list[str]) -> list[list[float]]:
@@ -255,3 +271,22 @@ class OllamaEmbedder:
             for index, vector in zip(batch, result, strict=True):
                 vectors[index] = vector
         return vectors
+
+
+def chat_once(
+    connection: OllamaConnection,
+    model: str,
+    system: str,
+    user: str,
+    num_ctx: int = 8192,
+    num_predict: int = 96,
+) -> str:
+    """One short chat turn (drafting an evaluation question), with the connection's retries."""
+    client = connection.client()
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+    options = {"num_ctx": num_ctx, "num_predict": num_predict, "temperature": 0.7}
+    response = connection.call(
+        f"chat with {model!r}",
+        lambda: client.chat(model=model, messages=messages, options=options, stream=False),
+    )
+    return response.message.content or ""

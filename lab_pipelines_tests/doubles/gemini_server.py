@@ -35,7 +35,9 @@ from lab_pipelines_tests.doubles.ollama_server import (
 __all__ = [
     "NO_ANSWER",
     "FakeGemini",
+    "GeminiModel",
     "GeminiRequest",
+    "gemini_models",
     "cite_sources",
     "find_sources",
     "google_error",
@@ -108,8 +110,31 @@ def find_sources(text: str) -> list[tuple[str, str]]:
     return [(label, "\n".join(lines).strip()) for label, lines in sources]
 
 
-def cite_sources(request: GeminiRequest) -> str:
-    """Default reply: the first sentence of the first source, citing the first two labels.
+@dataclass(frozen=True)
+class GeminiModel:
+    """How one model of the double answers. Prices are not the API's business: they live in
+    lab_pipelines/prices.toml, as they do for the real service.
+
+    thoughts_tokens: thinking tokens per reply when the request sets no thinking budget (a
+        budget caps them; 0 turns thinking off).
+    cites: how many of the prompt's sources the reply cites (a weaker model cites fewer).
+    """
+
+    thoughts_tokens: int = 0
+    cites: int = 2
+
+
+def gemini_models() -> dict[str, GeminiModel]:
+    """The Gemini models the lab compares: 2.5 Flash thinks by default; Flash-Lite does not
+    and cites only the first source."""
+    return {
+        "gemini-2.5-flash": GeminiModel(thoughts_tokens=700, cites=2),
+        "gemini-2.5-flash-lite": GeminiModel(thoughts_tokens=0, cites=1),
+    }
+
+
+def cite_sources(request: GeminiRequest, count: int = 2) -> str:
+    """Default reply: the first sentence of the first source, citing the first `count` labels.
 
     "Based on the sources, <first sentence of [1]> [1][2]" — only labels present in the
     prompt are cited; without labelled sources the reply is NO_ANSWER.
@@ -117,7 +142,7 @@ def cite_sources(request: GeminiRequest) -> str:
     sources = find_sources(request.contents_text)
     if not sources:
         return NO_ANSWER
-    labels = list(dict.fromkeys(label for label, _ in sources))[:2]
+    labels = list(dict.fromkeys(label for label, _ in sources))[: max(1, count)]
     cites = "".join(f"[{label}]" for label in labels)
     return f"Based on the sources, {first_sentences(sources[0][1], 1)} {cites}"
 
@@ -145,6 +170,8 @@ class FakeGemini(FakeHttpServer):
         against generationConfig.maxOutputTokens (a small limit leaves no text).
     responder: builds the reply text from a GeminiRequest (default: cite_sources).
     base_latency: seconds slept per generateContent call (interruptible by close()).
+    models: name -> GeminiModel; other model names get Google's 404. None (the default)
+        serves any model name with `thoughts_tokens` and the default responder.
 
     thoughts_tokens, responder and base_latency are plain attributes and may be changed
     while the server runs. Calls record the SHA-256 hex digest of the API key
@@ -158,8 +185,10 @@ class FakeGemini(FakeHttpServer):
         thoughts_tokens: int = 0,
         responder: Callable[[GeminiRequest], str] | None = None,
         base_latency: float = 0.0,
+        models: dict[str, GeminiModel] | None = None,
     ) -> None:
         super().__init__()
+        self.models = models
         # Keep digests only, so no key sits in memory dumps or reprs of the fake.
         self._valid_digests = None if valid_keys is None else {_sha256(key) for key in valid_keys}
         self.thoughts_tokens = thoughts_tokens
@@ -251,9 +280,19 @@ class FakeGemini(FakeHttpServer):
             system_instruction="\n".join(_texts(body.get("systemInstruction") or [])),
             generation_config=config if isinstance(config, dict) else {},
         )
+        spec = None
+        if self.models is not None:
+            spec = self.models.get(model)
+            if spec is None:
+                message = f"models/{model} is not found for API version {version}"
+                ex.send_json(404, google_error(404, message))
+                return
         self._sleep(self.base_latency)
-        reply = self.responder(request)
-        thoughts = self.thoughts_tokens
+        if spec is not None and self.responder is cite_sources:
+            reply = cite_sources(request, spec.cites)
+        else:
+            reply = self.responder(request)
+        thoughts = self._thoughts(request, spec)
         finish = "STOP"
         limit = request.generation_config.get("maxOutputTokens")
         if isinstance(limit, int) and count_tokens(reply) + thoughts > limit:
@@ -286,6 +325,16 @@ class FakeGemini(FakeHttpServer):
                 "responseId": self._response_id(),
             },
         )
+
+    def _thoughts(self, request: GeminiRequest, spec: GeminiModel | None) -> int:
+        """Thinking tokens of this reply: the model's own, capped by thinkingBudget (0: off,
+        -1: dynamic, the model's own)."""
+        own = self.thoughts_tokens if spec is None else spec.thoughts_tokens
+        thinking = request.generation_config.get("thinkingConfig") or {}
+        budget = thinking.get("thinkingBudget") if isinstance(thinking, dict) else None
+        if not isinstance(budget, int) or budget < 0:
+            return own
+        return min(own, budget)
 
     def _count_tokens(self, ex: Exchange, body: dict[str, Any]) -> None:
         inner = body.get("generateContentRequest")

@@ -25,9 +25,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab_pipelines_tests.doubles._http import Aborted, Exchange, FakeHttpServer
+from lab_pipelines_tests.doubles.ollama_models import (
+    EMBEDDING_MODEL,
+    SUMMARY_MODEL,
+    ModelSpec,
+    candidate_models,
+    default_models,
+)
 
 __all__ = [
     "EMBEDDING_MODEL",
+    "candidate_models",
     "SUMMARY_MODEL",
     "FakeOllama",
     "ModelSpec",
@@ -40,8 +48,6 @@ __all__ = [
     "tail_tokens",
 ]
 
-SUMMARY_MODEL = "exaone3.5:7.8b"
-EMBEDDING_MODEL = "bge-m3"
 
 _MODIFIED_AT = "2025-01-15T09:30:00.123456789+09:00"
 _QUEUE_FULL = "server busy, please try again.  maximum pending requests exceeded"
@@ -133,47 +139,6 @@ def _normalise(vec: list[float]) -> list[float]:
     return [x / norm for x in vec]
 
 
-# -- models ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ModelSpec:
-    """What the fake knows about one model. The last three only decorate /api/tags."""
-
-    capabilities: list[str]
-    context_length: int
-    embedding_length: int | None = None
-    family: str = "llama"
-    parameter_size: str = ""
-    quantization_level: str = "Q4_K_M"
-    size: int = 0
-
-    def __post_init__(self) -> None:
-        if "embedding" in self.capabilities and not self.embedding_length:
-            raise ValueError("an embedding model needs embedding_length")
-
-
-def default_models() -> dict[str, ModelSpec]:
-    """The home lab's two models, as `ollama show` reports them."""
-    return {
-        SUMMARY_MODEL: ModelSpec(
-            capabilities=["completion"],
-            context_length=32768,
-            family="exaone",
-            parameter_size="7.8B",
-            quantization_level="Q4_K_M",
-            size=4_779_174_567,
-        ),
-        EMBEDDING_MODEL: ModelSpec(
-            capabilities=["embedding"],
-            context_length=8192,
-            embedding_length=1024,
-            family="bert",
-            parameter_size="566.70M",
-            quantization_level="F16",
-            size=1_157_672_605,
-        ),
-    }
-
-
 def _canonical(name: str) -> str:
     # Ollama treats "bge-m3" and "bge-m3:latest" as the same model.
     return name if ":" in name else f"{name}:latest"
@@ -193,6 +158,7 @@ class _Plan:
     done_reason: str
     prompt_tokens: int  # tokens the model actually evaluated (after truncation)
     output_tokens: int
+    seen: str = ""  # the last user message as the model saw it, for per-model replies
 
 
 def _ns(seconds: float) -> int:
@@ -229,6 +195,8 @@ class FakeOllama(FakeHttpServer):
         request = base + prompt_tokens / prompt_speed + output_tokens / gen_speed
         (a speed of 0 adds nothing), slept while holding a slot.
     default_num_ctx: context window when a request sends no options.num_ctx.
+    sleep_scale: share of the modelled time actually slept (1.0). The durations in the answers
+        stay the modelled ones, so a test can see node B's figures without waiting for them.
 
     Only inference endpoints (chat, generate, embed, embeddings) take a slot and
     simulate latency; tags, show and version answer at once, as in Ollama. The
@@ -245,6 +213,7 @@ class FakeOllama(FakeHttpServer):
         prompt_tokens_per_s: float = 0.0,
         gen_tokens_per_s: float = 0.0,
         default_num_ctx: int = 4096,
+        sleep_scale: float = 1.0,
     ) -> None:
         super().__init__()
         if slots < 1 or max_queue < 0:
@@ -257,6 +226,8 @@ class FakeOllama(FakeHttpServer):
         self.prompt_tokens_per_s = prompt_tokens_per_s
         self.gen_tokens_per_s = gen_tokens_per_s
         self.default_num_ctx = default_num_ctx
+        self.sleep_scale = sleep_scale
+        self._loaded: dict[str, int] = {}  # canonical name -> num_ctx it was loaded with
         self._slot_cond = threading.Condition()
         self._in_flight = 0
         self._queued = 0
@@ -318,13 +289,43 @@ class FakeOllama(FakeHttpServer):
             + self._gen_seconds(output_tokens)
         )
 
-    def _prompt_seconds(self, tokens: int) -> float:
+    def _modelled_seconds(
+        self, prompt_tokens: int, output_tokens: int, spec: ModelSpec | None
+    ) -> float:
+        """simulated_seconds with the model's own speeds where its spec has them."""
+        if spec is None or (spec.prompt_tokens_per_s is None and spec.gen_tokens_per_s is None):
+            return self.simulated_seconds(prompt_tokens, output_tokens)
+        return (
+            self.base_latency
+            + self._prompt_seconds(prompt_tokens, spec)
+            + self._gen_seconds(output_tokens, spec)
+        )
+
+    def _prompt_seconds(self, tokens: int, spec: ModelSpec | None = None) -> float:
         speed = self.prompt_tokens_per_s
+        if spec is not None and spec.prompt_tokens_per_s is not None:
+            speed = spec.prompt_tokens_per_s
         return tokens / speed if speed > 0 else 0.0
 
-    def _gen_seconds(self, tokens: int) -> float:
+    def _gen_seconds(self, tokens: int, spec: ModelSpec | None = None) -> float:
         speed = self.gen_tokens_per_s
+        if spec is not None and spec.gen_tokens_per_s is not None:
+            speed = spec.gen_tokens_per_s
         return tokens / speed if speed > 0 else 0.0
+
+    def _load(self, name: str, spec: ModelSpec, num_ctx: int) -> float:
+        """Seconds this request spends loading the model: its load_seconds on first use, and
+        marks it resident for /api/ps."""
+        key = _canonical(name)
+        with self._lock:
+            first = key not in self._loaded
+            self._loaded[key] = num_ctx
+        if first and spec.load_seconds is not None:
+            return spec.load_seconds
+        return 0.0
+
+    def _model_sleep(self, seconds: float) -> None:
+        self._sleep(seconds * self.sleep_scale)
 
     # -- base-class hooks ------------------------------------------------------------
     def _reset_counters(self) -> None:
@@ -341,6 +342,8 @@ class FakeOllama(FakeHttpServer):
             ex.send_text(200, "Ollama is running")
         elif route == ("GET", "/api/version"):
             ex.send_json(200, {"version": "0.12.0"})
+        elif route == ("GET", "/api/ps"):
+            ex.send_json(200, {"models": self._ps()})
         elif route == ("GET", "/api/tags"):
             ex.send_json(200, {"models": [self._tag(n, s) for n, s in self.models.items()]})
         elif ex.method == "POST" and ex.path in _POST_ROUTES:
@@ -362,6 +365,22 @@ class FakeOllama(FakeHttpServer):
             "digest": hashlib.sha256(name.encode()).hexdigest(),
             "details": self._details(spec),
         }
+
+    def _ps(self) -> list[dict[str, Any]]:
+        """Models an inference request has loaded, as `ollama ps` lists them (CPU: no VRAM)."""
+        with self._lock:
+            loaded = dict(self._loaded)
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 300))
+        out = []
+        for name, num_ctx in loaded.items():
+            spec = self.models.get(name)
+            if spec is None:
+                continue
+            out.append(
+                self._tag(name, spec)
+                | {"expires_at": expires, "size_vram": 0, "context_length": num_ctx}
+            )
+        return out
 
     @staticmethod
     def _details(spec: ModelSpec) -> dict[str, Any]:
@@ -416,22 +435,40 @@ class FakeOllama(FakeHttpServer):
 
     # -- completion ------------------------------------------------------------------
     def _chat(self, ex: Exchange, body: dict[str, Any]) -> None:
-        if self._model_for(ex, body.get("model"), "completion", "chat") is None:
+        spec = self._model_for(ex, body.get("model"), "completion", "chat")
+        if spec is None:
             return
         turns = [
             _Turn(str(m.get("role") or "user"), str(m.get("content") or ""))
             for m in body.get("messages") or []
             if isinstance(m, dict)
         ]
-        self._complete(ex, body, turns, chat=True)
+        self._complete(ex, body, turns, spec, chat=True)
 
     def _generate(self, ex: Exchange, body: dict[str, Any]) -> None:
-        if self._model_for(ex, body.get("model"), "completion", "generate") is None:
+        spec = self._model_for(ex, body.get("model"), "completion", "generate")
+        if spec is None:
             return
         turns = [_Turn("user", str(body.get("prompt") or ""))]
         if body.get("system"):
             turns.insert(0, _Turn("system", str(body["system"])))
-        self._complete(ex, body, turns, chat=False)
+        self._complete(ex, body, turns, spec, chat=False)
+
+    @staticmethod
+    def _reply(text: str, spec: ModelSpec) -> str:
+        """What the model answers from the text it read: see ModelSpec (reads, spread)."""
+        text = strip_fences(text)
+        if spec.reads < 1.0:
+            text = text[: int(len(text) * spec.reads)]
+        if not spec.spread:
+            return first_sentences(text, spec.reply_sentences)
+        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        count = min(spec.reply_sentences, len(sentences))
+        if count <= 1:
+            return " ".join(sentences[:1])[:300]
+        step = (len(sentences) - 1) / (count - 1)
+        picked = [sentences[round(i * step)] for i in range(count)]
+        return " ".join(dict.fromkeys(picked))[: 150 * count]
 
     def _plan(self, turns: list[_Turn], options: dict[str, Any]) -> _Plan:
         """Apply the context window and num_predict; derive the reply from what is left.
@@ -465,16 +502,31 @@ class FakeOllama(FakeHttpServer):
         if 0 < num_predict < count_tokens(reply):
             reply = head_tokens(reply, num_predict)
             done_reason = "length"  # what Ollama reports when num_predict cut it off
-        return _Plan(reply, done_reason, prompt_tokens, count_tokens(reply))
+        return _Plan(reply, done_reason, prompt_tokens, count_tokens(reply), last_user)
 
     def _complete(
-        self, ex: Exchange, body: dict[str, Any], turns: list[_Turn], *, chat: bool
+        self,
+        ex: Exchange,
+        body: dict[str, Any],
+        turns: list[_Turn],
+        spec: ModelSpec,
+        *,
+        chat: bool,
     ) -> None:
         options = body.get("options")
-        plan = self._plan(turns, options if isinstance(options, dict) else {})
+        options = options if isinstance(options, dict) else {}
+        plan = self._plan(turns, options)
+        if plan.seen and (spec.reads < 1.0 or spec.spread or spec.reply_sentences != 2):
+            reply = self._reply(plan.seen, spec)
+            num_predict = int(options.get("num_predict") or -1)
+            if 0 < num_predict < count_tokens(reply):
+                reply = head_tokens(reply, num_predict)
+            plan = _Plan(reply, plan.done_reason, plan.prompt_tokens, count_tokens(reply))
+        ex.model_spec = spec  # for the slot's busy-time bookkeeping
         model = str(body["model"])
-        prompt_s = self._prompt_seconds(plan.prompt_tokens)
-        gen_s = self._gen_seconds(plan.output_tokens)
+        prompt_s = self._prompt_seconds(plan.prompt_tokens, spec)
+        gen_s = self._gen_seconds(plan.output_tokens, spec)
+        load_s = self._load(model, spec, int(options.get("num_ctx") or self.default_num_ctx))
 
         def chunk(text: str, done: bool) -> dict[str, Any]:
             out: dict[str, Any] = {"model": model, "created_at": _now_rfc3339()}
@@ -486,8 +538,12 @@ class FakeOllama(FakeHttpServer):
             if done:
                 out |= {
                     "done_reason": plan.done_reason,
-                    "total_duration": _ns(time.monotonic() - ex.started),
-                    "load_duration": _ns(self.base_latency),
+                    "total_duration": _ns(
+                        self.base_latency + load_s + prompt_s + gen_s
+                        if self.sleep_scale != 1.0
+                        else time.monotonic() - ex.started
+                    ),
+                    "load_duration": _ns(self.base_latency + load_s),
                     "prompt_eval_count": plan.prompt_tokens,
                     "prompt_eval_duration": _ns(prompt_s),
                     "eval_count": plan.output_tokens,
@@ -500,18 +556,18 @@ class FakeOllama(FakeHttpServer):
             with self._slot(ex, plan.prompt_tokens, plan.output_tokens) as granted:
                 if not granted:
                     return
-                self._sleep(self.base_latency + prompt_s + gen_s)
+                self._model_sleep(self.base_latency + load_s + prompt_s + gen_s)
             ex.send_json(200, chunk(plan.reply, done=True))
             return
         pieces = re.findall(r"\s*\S+", plan.reply)
         with self._slot(ex, plan.prompt_tokens, plan.output_tokens) as granted:
             if not granted:
                 return
-            self._sleep(self.base_latency + prompt_s)  # time to first token
+            self._model_sleep(self.base_latency + load_s + prompt_s)  # time to first token
             ex.begin_stream(200, "application/x-ndjson")
             for text in pieces:
                 # Spread generation time over the pieces so the total stays exact.
-                self._sleep(gen_s * len(text) / len(plan.reply))
+                self._model_sleep(gen_s * len(text) / len(plan.reply))
                 ex.send_chunk(_ndjson(chunk(text, done=False)))
         ex.end_stream(_ndjson(chunk("", done=True)))
 
@@ -542,6 +598,11 @@ class FakeOllama(FakeHttpServer):
         # Truncation is on by default: each input keeps its first ctx tokens.
         texts = [head_tokens(t, ctx) for t in texts]
         prompt_tokens = sum(count_tokens(t) for t in texts)
+        load_s = self._load(str(body["model"]), spec, ctx) if texts else 0.0
+        ex.model_spec = spec
+        read = texts
+        if spec.embed_reads_tokens is not None:  # a weaker model: the rest never counts
+            read = [head_tokens(t, spec.embed_reads_tokens) for t in texts]
         with self._slot(ex, prompt_tokens, 0) as granted:
             if not granted:
                 return
@@ -549,17 +610,21 @@ class FakeOllama(FakeHttpServer):
             # slept: Ollama's answer is ready when its compute ends, and this double's Python
             # work for 32 x 1024 floats (~15 ms) must not stretch the time it models.
             computing = time.monotonic()
-            vectors = [embed_text(t, dims) for t in texts]
+            vectors = [embed_text(t, dims) for t in read]
             if wanted is not None:  # Matryoshka-style: keep the first dims, renormalise
                 vectors = [_normalise(v[:wanted]) for v in vectors]
             encoded_vectors = json.dumps(vectors)
             spent = time.monotonic() - computing
-            self._sleep(max(0.0, self.simulated_seconds(prompt_tokens, 0) - spent))
+            modelled = load_s + self._modelled_seconds(prompt_tokens, 0, spec)
+            self._sleep(max(0.0, modelled * self.sleep_scale - spent))
         head = json.dumps(
             {
                 "model": str(body["model"]),
-                "total_duration": _ns(time.monotonic() - ex.started),
-                "load_duration": _ns(self.base_latency),
+                # The modelled compute when time is scaled down: what node B would report.
+                "total_duration": _ns(
+                    modelled if self.sleep_scale != 1.0 else time.monotonic() - ex.started
+                ),
+                "load_duration": _ns(self.base_latency + load_s),
                 "prompt_eval_count": prompt_tokens,
             },
             ensure_ascii=False,
@@ -601,7 +666,8 @@ class FakeOllama(FakeHttpServer):
             with self._slot_cond:
                 self._in_flight -= 1
                 if completed:
-                    self._busy_seconds += self.simulated_seconds(prompt_tokens, output_tokens)
+                    spec = getattr(ex, "model_spec", None)
+                    self._busy_seconds += self._modelled_seconds(prompt_tokens, output_tokens, spec)
                 self._slot_cond.notify_all()
 
     def _enter_slot(self) -> bool:

@@ -1,0 +1,152 @@
+"""Model evaluation as assets: one partition per candidate, one materialisation per
+evaluation, its figures as metadata the UI plots; the leaderboard reads the latest of each."""
+
+import dagster as dg
+
+from lab_pipelines.defs.embed.assets import embeddings
+from lab_pipelines.defs.evaluate import runner
+from lab_pipelines.defs.evaluate.partitions import (
+    CANDIDATES,
+    embedding_candidates,
+    summary_candidates,
+    writer_candidates,
+)
+from lab_pipelines.defs.evaluate.resources import EvaluationResource
+from lab_pipelines.defs.pools import OLLAMA_POOL
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+    TextWriterResource,
+)
+from lab_pipelines.defs.summarize.assets import summaries
+from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
+
+_EVERY_DOCUMENT = dg.AllPartitionMapping()
+_COMMON = dict(
+    group_name="evaluate",
+    owners=["team:homelab"],
+    pool=OLLAMA_POOL,  # candidates run on node B like any Ollama step, never beside one
+    op_tags=op_tags(INFERENCE_NODE),
+)
+
+
+@dg.asset(
+    partitions_def=embedding_candidates,
+    deps=[dg.AssetDep(embeddings, partition_mapping=_EVERY_DOCUMENT)],
+    kinds={"ollama", "lancedb"},
+    code_version="retrieval-eval-1",
+    description=(
+        "Recall@5, MRR@10 and nDCG@10 (overall and per language, vector and hybrid) of one "
+        "embedding model on the evaluation set, with query latency and Ollama-measured speed. "
+        "Runs on the model's own `embeddings__<model>` table: a new candidate embeds the store "
+        "once, later evaluations only the questions."
+    ),
+    **_COMMON,
+)
+def retrieval_eval(
+    context: dg.AssetExecutionContext,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
+    evaluation: EvaluationResource,
+) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata=runner.evaluate_embedding(
+            context,
+            context.partition_key,
+            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
+        )
+    )
+
+
+@dg.asset(
+    partitions_def=summary_candidates,
+    deps=[dg.AssetDep(summaries, partition_mapping=_EVERY_DOCUMENT)],
+    kinds={"ollama"},
+    code_version="summary-eval-1",
+    description=(
+        "One summary model on a fixed, seeded sample of documents: throughput from Ollama's own "
+        "timings, resident memory from /api/ps, truncations and map-reduce splits, language and "
+        "length, and a reference-free quality score (key-term coverage x no invented numbers "
+        "or names), plus the optional Gemini judge under LAB_EVAL_JUDGE_USD."
+    ),
+    **_COMMON,
+)
+def summary_eval(
+    context: dg.AssetExecutionContext,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
+    evaluation: EvaluationResource,
+) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata=runner.evaluate_summary(
+            context,
+            context.partition_key,
+            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
+        )
+    )
+
+
+@dg.asset(
+    partitions_def=writer_candidates,
+    deps=[dg.AssetDep(embeddings, partition_mapping=_EVERY_DOCUMENT)],
+    kinds={"gemini"},
+    code_version="writer-eval-1",
+    description=(
+        "The evaluation set's questions answered under one Gemini setting (model@thinking "
+        "budget) from the same retrieved sources: citation validity, whether a right document "
+        "is cited, answer and thinking tokens, dollars per 1,000 answers, optional judge."
+    ),
+    **_COMMON,
+)
+def writer_eval(
+    context: dg.AssetExecutionContext,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
+    evaluation: EvaluationResource,
+) -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        metadata=runner.evaluate_writer(
+            context,
+            context.partition_key,
+            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
+        )
+    )
+
+
+EVAL_ASSETS = {EMBEDDING: retrieval_eval, SUMMARY: summary_eval, WRITER: writer_eval}
+
+
+@dg.asset(
+    deps=[dg.AssetDep(a, partition_mapping=dg.AllPartitionMapping()) for a in EVAL_ASSETS.values()],
+    group_name="evaluate",
+    kinds={"python"},
+    owners=["team:homelab"],
+    op_tags=op_tags(COMPUTE_NODE),
+    code_version="leaderboard-1",
+    description=(
+        "Every candidate's latest evaluation side by side per kind, ranked on quality and on "
+        "speed, with memory, node-B hours per 1,000 documents and dollars per 1,000 answers, "
+        "and a recommendation against node B's 64 GB and tonight's backlog."
+    ),
+)
+def model_leaderboard(
+    context: dg.AssetExecutionContext,
+    inbox: InboxResource,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    evaluation: EvaluationResource,
+) -> dg.MaterializeResult:
+    candidates = {kind: list(CANDIDATES.of(kind)) for kind in KINDS}
+    _, metadata = runner.leaderboard(
+        context.instance, candidates, inbox, lance, local_models, evaluation
+    )
+    return dg.MaterializeResult(metadata=metadata)

@@ -1,0 +1,85 @@
+"""model_evaluation_job: every candidate of every kind in one run, then the leaderboard.
+
+An asset job cannot span the three candidate partition sets (Dagster: "Selected assets must
+have the same partitions definitions"), so this job's ops run the same evaluation steps as
+the assets and record each result as a materialisation of that asset's partition: the UI's
+history and plots see no difference. `lab-pipelines eval` runs this job.
+"""
+
+import dagster as dg
+
+from lab_pipelines.defs.evaluate import runner
+from lab_pipelines.defs.evaluate.partitions import CANDIDATES
+from lab_pipelines.defs.evaluate.resources import EvaluationResource
+from lab_pipelines.defs.pools import OLLAMA_POOL
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+    TextWriterResource,
+)
+from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.models.candidates import NotRunnable
+from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
+
+
+class Selection(dg.Config):
+    """Which candidates to evaluate; empty lists mean all of them."""
+
+    kinds: list[str] = []
+    candidates: list[str] = []
+
+
+@dg.op(pool=OLLAMA_POOL, tags=op_tags(INFERENCE_NODE), out=dg.Out(dg.Nothing))
+def evaluate_candidates(
+    context: dg.OpExecutionContext,
+    config: Selection,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+    telemetry: TelemetryResource,
+    evaluation: EvaluationResource,
+) -> None:
+    resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
+    # Embeddings first: a new embedding candidate's table is built before anything reads it.
+    for kind in (EMBEDDING, SUMMARY, WRITER):
+        if config.kinds and kind not in config.kinds:
+            continue
+        for candidate in CANDIDATES.of(kind):
+            if config.candidates and candidate not in config.candidates:
+                continue
+            try:
+                metadata = runner.EVALUATE[kind](context, candidate, resources)
+            except NotRunnable as err:
+                context.log.warning(f"skipped: {err}")
+                continue
+            context.log_event(
+                dg.AssetMaterialization(
+                    asset_key=runner.ASSET_OF[kind], partition=candidate, metadata=metadata
+                )
+            )
+
+
+@dg.op(ins={"after": dg.In(dg.Nothing)}, tags=op_tags(COMPUTE_NODE))
+def publish_leaderboard(
+    context: dg.OpExecutionContext,
+    inbox: InboxResource,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    evaluation: EvaluationResource,
+) -> None:
+    candidates = {kind: list(CANDIDATES.of(kind)) for kind in KINDS}
+    _, metadata = runner.leaderboard(
+        context.instance, candidates, inbox, lance, local_models, evaluation
+    )
+    context.log_event(dg.AssetMaterialization(asset_key="model_leaderboard", metadata=metadata))
+
+
+@dg.job(
+    name="model_evaluation_job",
+    description="Evaluate every model candidate (retrieval, summaries, Gemini settings), then "
+    "rebuild model_leaderboard. Launch it from the Jobs page; `lab-pipelines eval` runs it too.",
+)
+def model_evaluation_job() -> None:
+    publish_leaderboard(after=evaluate_candidates())

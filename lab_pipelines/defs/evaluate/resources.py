@@ -1,0 +1,30 @@
+"""What an evaluation reads besides the pipeline's own resources: its question file, the
+size of summary_eval's sample and the judge's dollar cap."""
+
+import dagster as dg
+
+from lab_pipelines.settings import load_settings
+
+
+class EvaluationResource(dg.ConfigurableResource):
+    questions_file: str
+    sample_docs: int = 12
+    judge_usd: float = 0.0  # 0: no Gemini judge
+    night_backfill_cron: str = "0 1 * * *"
+    digest_hour: int = 5
+
+
+@dg.definitions
+def evaluation_resources() -> dg.Definitions:
+    settings = load_settings()
+    return dg.Definitions(
+        resources={
+            "evaluation": EvaluationResource(
+                questions_file=str(settings.eval_questions),
+                sample_docs=settings.eval_sample_docs,
+                judge_usd=settings.eval_judge_usd,
+                night_backfill_cron=settings.night_backfill_cron,
+                digest_hour=settings.digest_cron_hour,
+            )
+        }
+    )

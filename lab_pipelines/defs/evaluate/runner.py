@@ -1,0 +1,307 @@
+"""The evaluation steps, shared by the assets (one candidate each, from the UI) and by
+model_evaluation_job (every candidate in one run): build the candidate, call the plain
+evaluation, record its model usage in the ledger, and return the metadata the UI plots."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from lab_pipelines.costs import price_book
+from lab_pipelines.defs.evaluate.resources import EvaluationResource
+from lab_pipelines.defs.resources import (
+    InboxResource,
+    LanceStoreResource,
+    LocalModelsResource,
+    TelemetryResource,
+    TextWriterResource,
+)
+from lab_pipelines.evaluation import retrieval, summary, writer
+from lab_pipelines.evaluation.backlog import backlog_of, night_window_hours
+from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.evaluation.evalset import EvalQuestion, read_questions
+from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
+from lab_pipelines.evaluation.leaderboard import Leaderboard, build_leaderboard
+from lab_pipelines.inbox import scan_inbox
+from lab_pipelines.models.base import CallCounter
+from lab_pipelines.models.candidates import CandidateFactory
+from lab_pipelines.models.gemini_writer import GeminiWriter
+from lab_pipelines.models.ollama_models import OllamaConnection
+from lab_pipelines.settings import OFFLINE
+from lab_pipelines.stages.freshness import stale_documents
+from lab_pipelines.store import DOCUMENTS, LabStore
+from lab_pipelines.usage import usage_row
+
+Context = dg.AssetExecutionContext | dg.OpExecutionContext
+ASSET_OF = {EMBEDDING: "retrieval_eval", SUMMARY: "summary_eval", WRITER: "writer_eval"}
+
+
+@dataclass(frozen=True)
+class EvalResources:
+    lance: LanceStoreResource
+    local_models: LocalModelsResource
+    text_writer: TextWriterResource
+    telemetry: TelemetryResource
+    evaluation: EvaluationResource
+
+
+def factory(local_models: LocalModelsResource, text_writer: TextWriterResource) -> CandidateFactory:
+    offline = local_models.backend == OFFLINE
+    connection = OllamaConnection(
+        local_models.ollama_host,
+        float(local_models.timeout_s),
+        local_models.parallel,
+        retry_attempts=local_models.retries,
+        retry_first_delay_s=local_models.retry_delay_ms / 1000,
+    )
+    return CandidateFactory(
+        offline=offline,
+        ollama=None if offline else connection,
+        num_ctx=local_models.num_ctx,
+        embed_batch_size=local_models.embed_batch_size,
+        embed_batch_chars=local_models.embed_batch_chars,
+        gemini_api_key=text_writer.gemini_api_key,
+        gemini_base_url=text_writer.base_url or None,
+        gemini_timeout_s=float(text_writer.timeout_s),
+    )
+
+
+def as_metadata(figures: dict[str, float]) -> dict[str, dg.MetadataValue]:
+    """Floats and ints as typed metadata: the UI plots them across materialisations."""
+    return {
+        key: dg.MetadataValue.int(value)
+        if isinstance(value, int)
+        else dg.MetadataValue.float(value)
+        for key, value in figures.items()
+    }
+
+
+def latest_figures(instance: dg.DagsterInstance, kind: str, candidate: str) -> dict[str, float]:
+    """The numeric metadata of the candidate's latest evaluation (empty if never evaluated)."""
+    records = instance.fetch_materializations(
+        dg.AssetRecordsFilter(asset_key=dg.AssetKey(ASSET_OF[kind]), asset_partitions=[candidate]),
+        limit=1,
+    ).records
+    if not records or records[0].asset_materialization is None:
+        return {}
+    metadata = records[0].asset_materialization.metadata
+    return {
+        k: float(v.value)
+        for k, v in metadata.items()
+        if isinstance(v, dg.FloatMetadataValue | dg.IntMetadataValue) and v.value is not None
+    }
+
+
+def _record(
+    context: Context,
+    telemetry: TelemetryResource,
+    store: LabStore,
+    asset: str,
+    backend: str,
+    model: str,
+    counter: CallCounter,
+    documents: int,
+) -> None:
+    """The evaluation's model calls go into the usage ledger like the pipeline's own."""
+    if not counter.calls:
+        return
+    row = usage_row(
+        run_id=context.run.run_id,
+        asset=asset,
+        backend=backend,
+        model=model,
+        counter=counter,
+        documents=documents,
+        seconds=counter.timings.total_ns / 1e9,
+        prices=price_book(),
+        reference_model=telemetry.reference_model,
+        timezone=telemetry.timezone,
+    )
+    store.record_usage([row])
+
+
+def _questions(evaluation: EvaluationResource, store: LabStore) -> tuple[list[EvalQuestion], int]:
+    """The set's questions that name at least one stored document, and how many did not."""
+    stored = {r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id"])}
+    questions = read_questions(Path(evaluation.questions_file))
+    usable = [q for q in questions if q.relevant & stored]
+    if not usable:
+        raise dg.Failure(
+            f"none of the {len(questions)} questions of {evaluation.questions_file} names a "
+            "document of the store: run `lab-pipelines run` first, or point LAB_EVAL_QUESTIONS "
+            "at the set written for this inbox"
+        )
+    return usable, len(questions) - len(usable)
+
+
+def _judge(evaluation: EvaluationResource, text_writer: TextWriterResource) -> Judge | None:
+    if evaluation.judge_usd <= 0 or text_writer.backend == OFFLINE:
+        return None
+    model = text_writer.gemini_model
+    return Judge(
+        GeminiWriter(
+            api_key=text_writer.gemini_api_key,
+            model=model,
+            timeout_s=float(text_writer.timeout_s),
+            base_url=text_writer.base_url or None,
+            thinking_budget=0,
+            max_output_tokens=REPLY_TOKENS,
+        ),
+        price_book().price(model),
+        evaluation.judge_usd,
+    )
+
+
+def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> dict:
+    store: LabStore = res.lance.store()
+    embedder = factory(res.local_models, res.text_writer).embedder(candidate)
+    questions, skipped = _questions(res.evaluation, store)
+    doc_ids = [
+        r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id", "status"]) if r["status"] == "ok"
+    ]
+    result = retrieval.evaluate_retrieval(store, embedder, questions, doc_ids)
+    speed, from_corpus = result.embed_tokens_per_s, result.embedded_corpus
+    previous = latest_figures(context.instance, EMBEDDING, candidate)
+    if not from_corpus and previous.get("speed_from_corpus"):
+        # Nothing new to embed: the speed measured when this model embedded the store stands.
+        speed, from_corpus = previous["embed_tokens_per_s"], True
+    connection = factory(res.local_models, res.text_writer).ollama
+    memory = connection.resident_bytes(candidate) if connection else None
+    _record(
+        context, res.telemetry, store, f"retrieval_eval[{candidate}]",
+        embedder.backend, embedder.model, embedder.counter, result.texts_embedded,
+    )  # fmt: skip
+    figures: dict[str, float] = {
+        **result.figures,
+        "questions": result.questions,
+        "questions_naming_no_stored_document": skipped,
+        "documents": result.documents,
+        "texts_embedded": result.texts_embedded,
+        "vectors_reused": result.vectors_reused,
+        "embed_tokens_per_s": speed,
+        "speed_from_corpus": int(from_corpus),
+        "resident_memory_gb": round(memory / 1e9, 2) if memory else 0.0,
+        "node_b_hours_per_1000_docs": retrieval.node_b_hours_per_1000_docs(
+            result.tokens_per_document, speed
+        ),
+    }
+    misses = "\n".join(
+        f"- ({lang}) {q} → {', '.join(top) or 'nothing'}" for q, lang, top in result.misses
+    )
+    return {
+        **as_metadata(figures),
+        "candidate": candidate,
+        "backend": embedder.backend,
+        "missed_at_5": dg.MetadataValue.md(misses or "every question found at 5"),
+    }
+
+
+def evaluate_summary(context: Context, candidate: str, res: EvalResources) -> dict:
+    store: LabStore = res.lance.store()
+    evaluation: EvaluationResource = res.evaluation
+    build = factory(res.local_models, res.text_writer)
+    summarizer = build.summarizer(candidate)
+    sample = summary.sample_documents(store, evaluation.sample_docs)
+    if not sample:
+        raise dg.Failure("no document is stored yet: run `lab-pipelines run` first")
+    connection = build.ollama
+    judge = _judge(evaluation, res.text_writer)
+    result = summary.evaluate_summaries(
+        summarizer,
+        sample,
+        (lambda: connection.resident_bytes(candidate)) if connection else (lambda: None),
+        judge,
+    )
+    telemetry = res.telemetry
+    _record(context, telemetry, store, f"summary_eval[{candidate}]", summarizer.backend,
+            summarizer.model, summarizer.counter, len(sample))  # fmt: skip
+    if judge is not None:
+        _record(context, telemetry, store, f"summary_eval[{candidate}]:judge", "gemini",
+                judge.writer.model, judge.writer.counter, judge.grades)  # fmt: skip
+    return {
+        **as_metadata(result.figures),
+        "candidate": candidate,
+        "backend": summarizer.backend,
+        "sample": dg.MetadataValue.json(sorted(result.summaries)),
+        "summaries": dg.MetadataValue.md(summary.details_markdown(result)),
+    }
+
+
+def evaluate_writer(context: Context, candidate: str, res: EvalResources) -> dict:
+    store: LabStore = res.lance.store()
+    text_writer: TextWriterResource = res.text_writer
+    writer_model = factory(res.local_models, text_writer).writer(candidate)
+    questions, skipped = _questions(res.evaluation, store)
+    judge = _judge(res.evaluation, text_writer)
+    result = writer.evaluate_writer(
+        store,
+        res.local_models.embedder(),
+        writer_model,
+        candidate,
+        questions,
+        text_writer.prompt_token_budget,
+        price_book(),
+        judge,
+    )
+    telemetry = res.telemetry
+    _record(context, telemetry, store, f"writer_eval[{candidate}]", writer_model.backend,
+            writer_model.model, writer_model.counter, len(questions))  # fmt: skip
+    if judge is not None:
+        _record(context, telemetry, store, f"writer_eval[{candidate}]:judge", "gemini",
+                judge.writer.model, judge.writer.counter, judge.grades)  # fmt: skip
+    return {
+        **as_metadata({**result.figures, "questions_naming_no_stored_document": skipped}),
+        "candidate": candidate,
+        "backend": writer_model.backend,
+        "prices_read_on": price_book().read_on,
+        "answers": dg.MetadataValue.md(writer.details_markdown(result)),
+    }
+
+
+EVALUATE = {EMBEDDING: evaluate_embedding, SUMMARY: evaluate_summary, WRITER: evaluate_writer}
+
+
+def leaderboard(
+    instance: dg.DagsterInstance,
+    candidates: dict[str, list[str]],
+    inbox: InboxResource,
+    lance: LanceStoreResource,
+    local_models: LocalModelsResource,
+    evaluation: EvaluationResource,
+) -> tuple[Leaderboard, dict]:
+    """The leaderboard of every candidate's latest evaluation, and its metadata."""
+    results = {
+        kind: {c: f for c in candidates[kind] if (f := latest_figures(instance, kind, c))}
+        for kind in KINDS
+    }
+    store = lance.store()
+    files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir))}
+    stale = stale_documents(
+        store,
+        files,
+        summary_model=local_models.summary_model_name(),
+        embedding_model=local_models.embedding_model_name(),
+        chunk_chars=inbox.chunk_chars,
+        chunk_overlap_chars=inbox.chunk_overlap_chars,
+        max_bytes=inbox.max_file_mb * 1_000_000,
+    )
+    window = night_window_hours(evaluation.night_backfill_cron, evaluation.digest_hour)
+    configured = {kind: candidates[kind][0] for kind in KINDS}  # the configured model is first
+    board = build_leaderboard(results, configured, backlog_of(store, files, stale), window)
+    plots: dict[str, float] = {"backlog_documents": len(stale), "night_window_hours": window}
+    for kind in KINDS:
+        for r in board.ranked[kind]:
+            # One series per candidate: the Plots tab draws each across materialisations.
+            quality_key = {SUMMARY: "quality_score", WRITER: "quality_score"}.get(
+                kind, "ndcg_at_10"
+            )
+            plots[f"{kind} quality: {r.candidate}"] = round(r.figures.get(quality_key, 0.0), 4)
+    metadata = {
+        **as_metadata(plots),
+        "leaderboard": dg.MetadataValue.md(board.markdown),
+        "recommendation": dg.MetadataValue.json(board.recommendation),
+        "candidates_evaluated": dg.MetadataValue.int(sum(len(r) for r in results.values())),
+    }
+    return board, metadata
