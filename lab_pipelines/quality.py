@@ -1,7 +1,8 @@
 """Checks for what can go wrong silently, as plain functions over the store.
 
-Each returns the offending ids (empty when all is well); the asset checks in ``defs`` turn them
-into AssetCheckResults, blocking where bad data would flow downstream.
+Each returns the offenders (empty when all is well); ``defs/checks.py`` turns them into asset
+check results: per-document rules on each document's own partition, whole-table invariants as
+blocking checks of their own.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from lab_pipelines.models.ollama_models import TRUNCATION_RATIO
 from lab_pipelines.store import (
     CHUNKS,
     DOCUMENTS,
@@ -20,7 +20,6 @@ from lab_pipelines.store import (
     in_filter,
 )
 from lab_pipelines.text.language import detect_language
-from lab_pipelines.text.tokens import estimate_tokens
 
 
 def _ok_documents(store: LabStore, doc_ids: Sequence[str], columns: list[str]) -> list[dict]:
@@ -29,68 +28,68 @@ def _ok_documents(store: LabStore, doc_ids: Sequence[str], columns: list[str]) -
     ]
 
 
-def empty_or_truncated_summaries(store: LabStore, doc_ids: Sequence[str]) -> list[str]:
-    """Documents whose summary is missing or empty, or whose single-call summary read far fewer
-    prompt tokens than the document holds (Ollama cut the prompt)."""
-    docs = _ok_documents(store, doc_ids, ["text"])
+# Per-document rules: doc_id -> what is wrong with that document (absent when all is well).
+# A summary cut by Ollama's context window is not among them: the client notices a short
+# prompt_eval_count itself and summarises the document in parts, so it is never stored.
+# Nor is "a document without chunks": the parser skips text-less files and the chunker gives
+# any other text at least one chunk (lab_pipelines_tests/text/test_chunking.py).
+
+
+def empty_summaries(store: LabStore, doc_ids: Sequence[str]) -> dict[str, str]:
+    """Ingested documents whose summary is missing or empty (a model can answer 200 with no
+    text)."""
+    docs = _ok_documents(store, doc_ids, [])
     summaries = store.summaries([d["doc_id"] for d in docs])
-    bad = []
+    bad = {}
     for doc in docs:
         summary = summaries.get(doc["doc_id"])
-        if (
-            summary is None
-            or not summary["summary"].strip()
-            or (
-                summary["backend"] == "ollama"
-                and summary["parts"] == 1
-                and summary["prompt_tokens"] < TRUNCATION_RATIO * estimate_tokens(doc["text"])
-            )
-        ):
-            bad.append(doc["doc_id"])
+        if summary is None:
+            bad[doc["doc_id"]] = "no summary stored"
+        elif not summary["summary"].strip():
+            bad[doc["doc_id"]] = f"{summary['model']} returned an empty summary"
     return bad
 
 
-def summary_language_mismatches(store: LabStore, doc_ids: Sequence[str]) -> list[str]:
+def summary_language_mismatches(store: LabStore, doc_ids: Sequence[str]) -> dict[str, str]:
     """Korean documents summarised in English, or the other way round."""
     summaries = store.summaries(doc_ids)
     docs = _ok_documents(store, list(summaries), ["lang"])
-    return [
-        d["doc_id"]
-        for d in docs
-        if summaries[d["doc_id"]]["summary"].strip()
-        and detect_language(summaries[d["doc_id"]]["summary"]) != d["lang"]
-    ]
-
-
-def documents_without_chunks(store: LabStore, doc_ids: Sequence[str]) -> list[str]:
-    docs = _ok_documents(store, doc_ids, [])
-    with_chunks = {
-        r["doc_id"] for r in store.read(CHUNKS, ["doc_id"], in_filter("doc_id", doc_ids or [""]))
-    }
-    return [d["doc_id"] for d in docs if d["doc_id"] not in with_chunks]
-
-
-def bad_vectors(store: LabStore, model: str, doc_ids: Sequence[str]) -> list[str]:
-    """Rows whose vector is not unit length or whose dimension differs from the table's."""
-    rows = store.read(
-        embeddings_table_name(model), ["row_id", "vector"], in_filter("doc_id", doc_ids or [""])
-    )
-    if not rows:
-        return []
-    dim = Counter(len(r["vector"]) for r in rows).most_common(1)[0][0]
-    bad = []
-    for row in rows:
-        vector = row["vector"]
-        norm = math.sqrt(sum(x * x for x in vector))
-        if len(vector) != dim or abs(norm - 1.0) > 1e-3:
-            bad.append(row["row_id"])
+    bad = {}
+    for doc in docs:
+        text = summaries[doc["doc_id"]]["summary"]
+        lang = detect_language(text) if text.strip() else doc["lang"]
+        if lang != doc["lang"]:
+            bad[doc["doc_id"]] = f"the document is in {doc['lang']}, its summary in {lang}"
     return bad
 
 
-def duplicate_ids(store: LabStore, table: str, key: str, doc_ids: Sequence[str]) -> list[str]:
-    """Ids stored more than once (concurrent merge_insert can do that; the writer lock should
-    make it impossible)."""
-    rows = store.read(table, [key], in_filter("doc_id", doc_ids or [""]))
+def bad_vectors(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str, str]:
+    """Documents with a vector that is not unit length or whose dimension differs from the
+    table's most common one."""
+    rows = store.read(
+        embeddings_table_name(model),
+        ["row_id", "doc_id", "vector"],
+        in_filter("doc_id", doc_ids or [""]),
+    )
+    if not rows:
+        return {}
+    dim = Counter(len(r["vector"]) for r in rows).most_common(1)[0][0]
+    bad: dict[str, list[str]] = {}
+    for row in rows:
+        vector = row["vector"]
+        norm = math.sqrt(sum(x * x for x in vector))
+        if len(vector) != dim or not abs(norm - 1.0) <= 1e-3:  # "not <=" catches NaN too
+            bad.setdefault(row["doc_id"], []).append(row["row_id"])
+    return {
+        doc_id: f"{len(ids)} vectors off the dimension {dim} or unit norm: {', '.join(ids[:5])}"
+        for doc_id, ids in bad.items()
+    }
+
+
+def duplicate_ids(store: LabStore, table: str, key: str) -> list[str]:
+    """Ids stored more than once anywhere in ``table`` (concurrent merge_insert can do that;
+    the writer lock should make it impossible)."""
+    rows = store.read(table, [key])
     return sorted(k for k, n in Counter(r[key] for r in rows).items() if n > 1)
 
 

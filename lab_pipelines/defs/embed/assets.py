@@ -1,16 +1,18 @@
 """embeddings: vectors of every chunk and summary, the index that retrieval searches."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 
-from lab_pipelines.defs.checks import result, spec
+from lab_pipelines.defs.checks import partition_check_results, partition_check_specs
 from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, chunks
 from lab_pipelines.defs.ingest.partitions import document_partitions
+from lab_pipelines.defs.metadata import range_totals
 from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource, TelemetryResource
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.placement import INFERENCE_NODE, op_tags
-from lab_pipelines.quality import bad_vectors, duplicate_ids
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.store import embeddings_table_name
@@ -26,20 +28,7 @@ from lab_pipelines.store import embeddings_table_name
     pool=OLLAMA_POOL,
     op_tags=op_tags(INFERENCE_NODE),
     code_version=f"embeddings-1:{load_settings().embedding_model}",
-    check_specs=[
-        spec(
-            "vectors_have_one_dimension_and_unit_norm",
-            "embeddings",
-            "Every vector has the table's dimension and unit length.",
-            True,
-        ),
-        spec(
-            "no_duplicate_vector_rows",
-            "embeddings",
-            "Each chunk and summary has exactly one vector row.",
-            True,
-        ),
-    ],
+    check_specs=partition_check_specs("embeddings"),
     description=(
         "Chunk and summary vectors in LanceDB `embeddings__<model>` (bge-m3 through Ollama's "
         "/api/embed, batched by count and characters, or the offline lexical embedding), with a "
@@ -51,12 +40,11 @@ def embeddings(
     local_models: LocalModelsResource,
     lance: LanceStoreResource,
     telemetry: TelemetryResource,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.Output | dg.AssetCheckEvaluation]:
     embedder = local_models.embedder()
     store = lance.store()
     keys = context.partition_keys
     report = embed_documents(store, embedder, keys)
-    table = embeddings_table_name(embedder.model)
     observed = observe_step(
         context,
         telemetry,
@@ -68,31 +56,23 @@ def embeddings(
         documents=len(report.updated),
         seconds=report.seconds,
     )
-    return dg.MaterializeResult(
+    yield dg.MaterializeResult(
         metadata={
-            **observed,
-            "table": table,
-            "documents_updated": len(report.updated),
-            "unchanged": len(report.unchanged),
-            "removed": len(report.removed),
-            "rows_written": report.rows,
-            "texts_embedded": report.embedded,
-            "vectors_reused": report.reused,
+            "table": embeddings_table_name(embedder.model),
+            **range_totals(
+                keys,
+                {
+                    **observed,
+                    "documents_updated": len(report.updated),
+                    "unchanged": len(report.unchanged),
+                    "removed": len(report.removed),
+                    "rows_written": report.rows,
+                    "texts_embedded": report.embedded,
+                    "vectors_reused": report.reused,
+                    "seconds": round(report.seconds, 3),
+                },
+            ),
             "dimension": report.dim,
-            "seconds": round(report.seconds, 3),
-        },
-        check_results=[
-            result(
-                "vectors_have_one_dimension_and_unit_norm",
-                "embeddings",
-                bad_vectors(store, embedder.model, keys),
-                "vectors off in dimension or norm",
-            ),
-            result(
-                "no_duplicate_vector_rows",
-                "embeddings",
-                duplicate_ids(store, table, "row_id", keys),
-                "duplicated vector rows",
-            ),
-        ],
+        }
     )
+    yield from partition_check_results(context, store, embedder.model)

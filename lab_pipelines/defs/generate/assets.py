@@ -3,14 +3,16 @@ documents and their local summaries."""
 
 import time
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+from pydantic import Field
 
-from lab_pipelines.defs.checks import result, spec
+from lab_pipelines.defs.checks import partition_check_results, partition_check_specs
 from lab_pipelines.defs.embed.assets import embeddings
 from lab_pipelines.defs.generate.partitions import request_partitions
-from lab_pipelines.defs.metadata import preview
+from lab_pipelines.defs.metadata import per_partition, preview, range_totals
 from lab_pipelines.defs.pools import LANCEDB_POOL, OLLAMA_POOL
 from lab_pipelines.defs.resources import (
     InboxResource,
@@ -24,7 +26,6 @@ from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.inbox import request_files
 from lab_pipelines.models.base import Writer
 from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
-from lab_pipelines.quality import outputs_citing_missing_documents
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.generate import (
     GeneratedOutput,
@@ -84,14 +85,7 @@ def _observe(context, telemetry, lance, asset: str, writer: Writer, seconds: flo
     pool=OLLAMA_POOL,
     op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
-    check_specs=[
-        spec(
-            "cited_documents_exist",
-            "generated_outputs",
-            "Every document an output cites is still in the inbox.",
-            False,
-        ),
-    ],
+    check_specs=partition_check_specs("generated_outputs"),
     description=(
         "For each request file: hybrid retrieval (vector + full-text, fused by reciprocal rank), "
         "a prompt within the token budget from summaries and top chunks, and Markdown written by "
@@ -105,12 +99,11 @@ def generated_outputs(
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
     telemetry: TelemetryResource,
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult | dg.Output | dg.AssetCheckEvaluation]:
     started = time.perf_counter()
     requests = {f.doc_id: f for f in request_files(Path(inbox.requests_dir))}
     store, embedder, writer = lance.store(), local_models.embedder(), text_writer.writer()
-    metadata: dict = {}
-    regenerated = 0  # outputs actually (re)written: what this step processed
+    own: dict[str, dict] = {}  # request id → its output's metadata, for its own partition
     for request_id in context.partition_keys:
         request = requests.get(request_id)
         if request is None:
@@ -124,42 +117,39 @@ def generated_outputs(
             store, embedder, writer, request_id, question, text_writer.prompt_token_budget
         )
         path = write_output_file(Path(lance.data_dir) / "outputs", output)
-        metadata = _output_metadata(output, path)
-        regenerated += output.answer is not None
+        own[request_id] = _output_metadata(output, path)
+    per_partition(context, own)
+    regenerated = sum(1 for m in own.values() if m["regenerated"])  # outputs actually written
     seconds = time.perf_counter() - started
-    n = regenerated
-    return dg.MaterializeResult(
-        metadata={
-            **_observe(context, telemetry, lance, "generated_outputs", writer, seconds, n),
-            **metadata,
-        },
-        check_results=[
-            result(
-                "cited_documents_exist",
-                "generated_outputs",
-                outputs_citing_missing_documents(store, context.partition_keys),
-                "outputs citing documents that no longer exist",
-                blocking_severity=False,
-            ),
-        ],
+    observed = _observe(
+        context, telemetry, lance, "generated_outputs", writer, seconds, regenerated
     )
+    yield dg.MaterializeResult(metadata=range_totals(context.partition_keys, observed))
+    yield from partition_check_results(context, store)
 
 
 class Question(dg.Config):
-    question: str = "쿠버네티스에서 파드란 무엇인가요?"
+    # No default: Materialize then opens the launchpad to ask for it, instead of paying for a
+    # Gemini call on a question nobody asked.
+    question: str = Field(
+        description="The question to answer, e.g. 쿠버네티스에서 파드란 무엇인가요?"
+    )
 
 
 @dg.asset(
     deps=[_ALL_DOCUMENTS],
-    group_name="generate",
+    # A group of its own, so the generate group's "Materialize all" does not include it.
+    group_name="ask",
     kinds={"gemini", "ollama", "lancedb"},
     owners=["team:homelab"],
     pool=OLLAMA_POOL,
     op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
     description=(
-        "An ad-hoc question asked from the launchpad (run config `question`), answered like a "
-        "request file: retrieval, a budgeted prompt, cited Markdown."
+        "An ad-hoc question asked from the launchpad (run config `question`, required: "
+        "Materialize opens the launchpad, nothing is spent before a question is written), "
+        "answered like a request file: retrieval, a budgeted prompt, cited Markdown. In a group "
+        "of its own, so the generate group's Materialize all leaves it out."
     ),
 )
 def ad_hoc_output(
