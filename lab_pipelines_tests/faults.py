@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_pipelines.cli import main
+from lab_pipelines_tests.runs import materialize_lab
 
 _KO = [
     "추론 노드는 요약 작업을 처리한다.",
@@ -40,6 +40,6 @@ def write_synthetic_inbox(folder: Path, count: int) -> list[str]:
 def run_expecting_failure(capsys: pytest.CaptureFixture) -> str:
     """Run the main job, which must fail; return what it printed (step errors included)."""
     with pytest.raises(SystemExit) as stopped:
-        main(["run"])
+        materialize_lab()
     out = capsys.readouterr().out
     return f"{out}\n{stopped.value}"

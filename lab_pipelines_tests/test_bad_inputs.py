@@ -7,9 +7,9 @@ import dagster as dg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lab_pipelines.cli import main
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.parsing import SkippedDocument, parse_document
+from lab_pipelines_tests.runs import materialize_lab
 
 GOOD = {
     "en/gitops.rst",
@@ -70,7 +70,7 @@ def test_every_bad_input_is_refused_with_a_reason_and_the_good_ones_are_processe
     instance = dg.DagsterInstance.get()
     instance.add_dynamic_partitions("documents", ["../outside-secret.md"])  # a hostile key
 
-    main(["run"])
+    materialize_lab()
     store = lab.store()
     rows = {d["doc_id"]: d for d in store.read("documents")}
     reason = {k: v["skip_reason"] for k, v in rows.items() if v["status"] == "skipped"}

@@ -9,13 +9,14 @@ import pytest
 
 from lab_pipelines.cli import main
 from lab_pipelines_tests.fixtures import CORPUS, make_lab
+from lab_pipelines_tests.runs import materialize_lab
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no corpus at {CORPUS}")
 
 
 def test_the_whole_corpus_goes_through_and_is_searchable(tmp_path, monkeypatch, capsys):
     lab = make_lab(tmp_path, monkeypatch, inbox=CORPUS)
-    main(["run"])
+    materialize_lab()
     capsys.readouterr()
     store = lab.store()
     skipped = {

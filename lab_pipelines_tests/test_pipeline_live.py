@@ -1,8 +1,8 @@
 """The main job against the Ollama and Gemini protocol doubles, through the official clients."""
 
-from lab_pipelines.cli import main
 from lab_pipelines.store import LabStore
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+from lab_pipelines_tests.runs import materialize_lab
 
 EMBED_BATCH = 32
 
@@ -15,7 +15,7 @@ def test_first_run_calls_the_models_and_an_unchanged_rerun_calls_none(lab, fake_
 
 def run_twice(lab, fake_ollama, fake_gemini) -> None:  # noqa: ANN001
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
-    main(["run"])
+    materialize_lab()
 
     chats = fake_ollama.calls_to("/api/chat")
     assert len(chats) == 6  # one summary per sample document, each short enough for one call
@@ -37,7 +37,7 @@ def run_twice(lab, fake_ollama, fake_gemini) -> None:  # noqa: ANN001
 
     fake_ollama.reset()
     fake_gemini.reset()
-    main(["run"])
+    materialize_lab()
     assert fake_ollama.count("/api/chat") == 0
     assert fake_ollama.count("/api/embed") == 0
     assert len(fake_gemini.calls) == 0
@@ -47,7 +47,7 @@ def test_editing_one_paragraph_re_embeds_only_the_changed_chunks(lab, fake_ollam
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
     lab.monkeypatch.setenv("LAB_CHUNK_CHARS", "300")
     lab.monkeypatch.setenv("LAB_CHUNK_OVERLAP_CHARS", "0")
-    main(["run"])
+    materialize_lab()
     store = LabStore(lab.settings.lancedb_dir)
     doc = "en/ollama-inference-node.md"
     n_chunks = store.count("chunks", f"doc_id = '{doc}'")
@@ -56,7 +56,7 @@ def test_editing_one_paragraph_re_embeds_only_the_changed_chunks(lab, fake_ollam
     path = lab.inbox / "en" / "ollama-inference-node.md"
     path.write_text(path.read_text() + "\nA closing paragraph about keep-alive settings.\n")
     fake_ollama.reset()
-    main(["run"])
+    materialize_lab()
 
     chats = fake_ollama.calls_to("/api/chat")
     assert len(chats) == 1  # only the edited document is summarised again

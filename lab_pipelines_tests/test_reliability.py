@@ -12,16 +12,16 @@ import sys
 import threading
 import time
 
-from lab_pipelines.cli import main
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 from lab_pipelines_tests.faults import run_expecting_failure, write_synthetic_inbox
+from lab_pipelines_tests.runs import materialize_lab
 
 
 def recovers(lab, ollama_url: str, gemini_url: str) -> None:  # noqa: ANN001
     """After a fault: a re-run with healthy servers completes and the invariant holds."""
     lab.use_doubles(ollama_url, gemini_url)
-    main(["run"])
+    materialize_lab()
     assert lab.invariant_problems() == []
 
 
@@ -133,7 +133,7 @@ def test_a_run_killed_mid_write_is_retried_to_a_consistent_store(lab, fake_gemin
     with FakeOllama(base_latency=0.02) as ollama:
         lab.use_doubles(ollama.url, fake_gemini.url)
         process = subprocess.Popen(
-            [sys.executable, "-m", "lab_pipelines.cli", "run"],
+            [sys.executable, "-m", "lab_pipelines_tests.runs"],
             env=dict(os.environ),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -152,11 +152,11 @@ def test_sensor_and_night_backfill_runs_on_the_same_documents_at_once(
     lab, fake_ollama, fake_gemini
 ):
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
-    main(["run"])  # the lab is running: its instance and tables exist
+    materialize_lab()  # the lab is running: its instance and tables exist
     write_synthetic_inbox(lab.inbox, 20)  # then 20 documents arrive, and two runs race for them
     runs = [
         subprocess.Popen(
-            [sys.executable, "-m", "lab_pipelines.cli", "run"],
+            [sys.executable, "-m", "lab_pipelines_tests.runs"],
             env=dict(os.environ),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from lab_pipelines.cli import main
 from lab_pipelines.stages.generate import render_output
 from lab_pipelines.text.prompts import ANSWER_SYSTEM, SourceDoc, build_answer_prompt
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
+from lab_pipelines_tests.runs import materialize_lab
 
 SECRET = "AIzaSy-lab-test-SECRET-7f3c9a1e5b"
 INJECTION = (
@@ -34,13 +34,13 @@ def test_the_gemini_key_reaches_no_log_metadata_run_config_error_or_table(lab, f
     with FakeGemini() as gemini:
         lab.use_doubles(fake_ollama.url, gemini.url)
         lab.monkeypatch.setenv("GEMINI_API_KEY", SECRET)
-        main(["run"])
+        materialize_lab()
         printed = capsys.readouterr()
         # And a failing run: the error path must not carry the key either.
         gemini.fail_next(5, 400, "API key not valid. Please pass a valid API key.")
         (lab.root / "requests" / "new.md").write_text("What is node B?", encoding="utf-8")
         try:
-            main(["run"])
+            materialize_lab()
         except SystemExit as stopped:
             failure = str(stopped)
         else:
@@ -79,7 +79,7 @@ def test_an_obedient_model_still_cannot_change_the_output_format(lab, fake_ollam
 
     with FakeGemini(responder=obedient) as gemini:
         lab.use_doubles(fake_ollama.url, gemini.url)
-        main(["run"])
+        materialize_lab()
         (call,) = [
             c
             for c in gemini.calls_to(":generateContent")

@@ -10,11 +10,11 @@ from dagster._core.storage.tags import (
 )
 from dagster._core.test_utils import create_run_for_test
 
-from lab_pipelines.cli import main
 from lab_pipelines.defs.generate.assets import daily_digest
 from lab_pipelines.defs.ingest.schedules import night_backfill
 from lab_pipelines.defs.resources import LocalModelsResource, build_resources
 from lab_pipelines.store import OUTPUTS, LabStore
+from lab_pipelines_tests.runs import materialize_lab
 
 
 def evaluate(lab, **overrides) -> list[dg.RunRequest] | dg.SkipReason:  # noqa: ANN001
@@ -29,7 +29,7 @@ def evaluate(lab, **overrides) -> list[dg.RunRequest] | dg.SkipReason:  # noqa: 
 
 
 def test_nothing_to_do_after_a_complete_run(lab):
-    main(["run"])
+    materialize_lab()
     result = evaluate(lab)
     assert (
         isinstance(result, dg.SkipReason) and "all 6 documents are current" in result.skip_message
@@ -37,7 +37,7 @@ def test_nothing_to_do_after_a_complete_run(lab):
 
 
 def test_a_new_embedding_model_makes_every_document_stale_in_one_batched_run(lab):
-    main(["run"])
+    materialize_lab()
     switched = LocalModelsResource(backend="live", embedding_model="qwen3-embedding")
     (request,) = evaluate(lab, local_models=switched)
     assert request.tags["lab/documents"] == "6"
@@ -47,7 +47,7 @@ def test_a_new_embedding_model_makes_every_document_stale_in_one_batched_run(lab
 
 
 def test_a_file_edited_on_disk_is_picked_up_and_a_running_one_left_alone(lab):
-    main(["run"])
+    materialize_lab()
     for name in ("en/gitops.rst", "ko/backup.md"):
         path = lab.inbox / name
         path.write_text(path.read_text(encoding="utf-8") + "\n\nOne more line.\n", encoding="utf-8")
@@ -69,7 +69,7 @@ def test_a_file_edited_on_disk_is_picked_up_and_a_running_one_left_alone(lab):
 
 
 def test_the_daily_digest_cites_the_documents_of_the_day(lab):
-    main(["run"])
+    materialize_lab()
     today = datetime.now(UTC).astimezone().strftime("%Y-%m-%d")
     resources = build_resources(lab.settings, as_env_vars=False)
     instance = dg.DagsterInstance.get()

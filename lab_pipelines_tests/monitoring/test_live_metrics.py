@@ -22,7 +22,6 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lab_pipelines.cli import main
 from lab_pipelines.costs import price_book
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
 from lab_pipelines.defs.monitoring.sensors import run_failure_metrics
@@ -45,6 +44,7 @@ from lab_pipelines_tests.monitoring.servers import (
     require_pushgateway,
     wait_until,
 )
+from lab_pipelines_tests.runs import materialize_lab
 
 GEMINI_MODEL = "gemini-2.5-flash"
 SAMPLE_DOCUMENTS = 6
@@ -62,7 +62,7 @@ def run_that_fails(lab: Lab) -> None:
     """A request file with no question fails generated_outputs, hence its run."""
     (lab.settings.requests / "empty.md").write_text("", encoding="utf-8")
     with pytest.raises(SystemExit, match="failed"):
-        main(["run"])
+        materialize_lab()
     (lab.settings.requests / "empty.md").unlink()
 
 
@@ -117,7 +117,7 @@ def lab_day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabDay]:
         lab = make_lab(root, monkeypatch)  # what the `lab` fixture gives, for the module
         lab.use_doubles(ollama.url, gemini.url)
         monkeypatch.setenv("LAB_PUSHGATEWAY_URL", pushgateway.url)
-        main(["run"])
+        materialize_lab()
         gemini_calls = len(gemini.calls_to(":generateContent"))
         run_that_fails(lab)
 

@@ -8,7 +8,6 @@ import time
 
 import dagster as dg
 
-from lab_pipelines.cli import main
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
 from lab_pipelines.defs.resources import (
     InboxResource,
@@ -19,6 +18,7 @@ from lab_pipelines.defs.resources import (
 from lab_pipelines.metrics import JOB
 from lab_pipelines_tests.fixtures import Lab
 from lab_pipelines_tests.monitoring.servers import Pushgateway, free_port
+from lab_pipelines_tests.runs import materialize_lab
 
 SAMPLE_DOCUMENTS = 6  # samples/inbox
 SAMPLE_REQUESTS = 2  # samples/requests
@@ -28,7 +28,7 @@ DOCUMENT_ASSETS = ("documents", "chunks", "summaries", "embeddings")
 def test_an_offline_run_pushes_what_each_step_did(lab: Lab, pushgateway: Pushgateway) -> None:
     lab.monkeypatch.setenv("LAB_PUSHGATEWAY_URL", pushgateway.url)
     started = time.time()
-    main(["run"])
+    materialize_lab()
     first = pushgateway.scrape()
 
     processed = first.by("lab_pipelines_documents_processed_total", "asset", job=JOB)
@@ -55,7 +55,7 @@ def test_an_offline_run_pushes_what_each_step_did(lab: Lab, pushgateway: Pushgat
     assert not first.find("lab_pipelines_gemini_cost_usd_total")
 
     # An unchanged inbox: no work, so the counters stay put; the successes are newer.
-    main(["run"])
+    materialize_lab()
     second = pushgateway.scrape()
     assert second.by("lab_pipelines_documents_processed_total", "asset", job=JOB) == processed
     assert second.by("lab_pipelines_model_calls_total", "asset", "model", "backend") == calls

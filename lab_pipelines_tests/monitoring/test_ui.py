@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from lab_pipelines.cli import main
 from lab_pipelines.settings import project_root
 from lab_pipelines_tests.fixtures import Lab
 from lab_pipelines_tests.monitoring.servers import background, free_port, http_get, wait_until
+from lab_pipelines_tests.runs import materialize_lab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -64,7 +64,7 @@ def dagster_dev(lab: Lab, tmp_path: Path) -> Iterator[DagsterDev]:
     so documents, embeddings and request partitions exist."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
-    main(["run"])
+    materialize_lab()
     # Pause the inbox and requests sensors, as from the Automation page: on start-up they would
     # re-launch every file (all new to their cursors), and the person's run should be the only
     # one (and theirs to launch, not the sensor's).
@@ -208,9 +208,10 @@ def test_a_person_materialises_a_request_from_the_ui_and_reads_its_cost(
             page.get_by_text(NEW_QUESTION).first.scroll_into_view_if_needed()
             screens.take("preview")
             assert metadata_value(page, "backend") == "offline"
-            assert int(metadata_value(page, "tokens_in")) > 0  # really written, not reused
-            assert float(metadata_value(page, "cost_usd")) == 0  # offline: nothing paid
-            assert float(metadata_value(page, "all_gemini_cost_usd")) > 0  # Gemini's price
+            # The step's telemetry, labelled as its range's (one request here).
+            assert int(metadata_value(page, "range_tokens_in")) > 0  # really written, not reused
+            assert float(metadata_value(page, "range_cost_usd")) == 0  # offline: nothing paid
+            assert float(metadata_value(page, "range_all_gemini_cost_usd")) > 0  # Gemini's price
         except (AssertionError, playwright_api.Error) as err:
             try:
                 last = screens.take(f"failed-at-{re.sub(r'[^a-z]+', '-', step.lower())}")

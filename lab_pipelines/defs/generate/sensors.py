@@ -4,12 +4,14 @@ from pathlib import Path
 
 import dagster as dg
 
+from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN
+from lab_pipelines.defs.folder_sensor import begin, runs_in_flight
 from lab_pipelines.defs.generate.partitions import request_partitions
-from lab_pipelines.defs.jobs import generation
+from lab_pipelines.defs.jobs import document_pipeline, generation
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
-from lab_pipelines.inbox import request_files
+from lab_pipelines.defs.sensor_state import latest_index, unindexed
+from lab_pipelines.inbox import request_files, scan_inbox
 from lab_pipelines.settings import load_settings
-from lab_pipelines.watch import InboxState, diff_inbox
 
 _SETTINGS = load_settings()
 
@@ -18,30 +20,38 @@ _SETTINGS = load_settings()
     job=generation,
     minimum_interval_seconds=_SETTINGS.sensor_interval_s,
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Materialises generated_outputs for each new or edited request file.",
+    description=(
+        "Materialises generated_outputs for each new or edited request file, once the inbox "
+        "sensor has taken every document and no document run is queued or running (answers "
+        "are written from a finished index); a deleted "
+        "request loses its output, and a failed answer is asked for once more."
+    ),
 )
 def requests_sensor(
     context: dg.SensorEvaluationContext, inbox: InboxResource, lance: LanceStoreResource
-) -> dg.SensorResult:
-    state = InboxState.decode(context.cursor)
+) -> dg.SensorResult | dg.SkipReason:
+    ingesting = runs_in_flight(context.instance, document_pipeline.name)
+    if ingesting:
+        return dg.SkipReason(f"waiting for {len(ingesting)} document runs to finish")
+    documents = scan_inbox(Path(inbox.inbox_dir))
+    waiting = unindexed(documents, latest_index(context.instance, "inbox_sensor"))
+    if waiting:
+        return dg.SkipReason(f"waiting for the inbox sensor to take {len(waiting)} documents")
     files = request_files(Path(inbox.requests_dir))
-    changes, new_state = diff_inbox(files, state, settle_s=inbox.settle_s)
-    known = set(context.instance.get_dynamic_partitions(request_partitions.name))
+    tick = begin(
+        context,
+        "requests_sensor",
+        "requests",
+        generation.name,
+        request_partitions,
+        files,
+        inbox.settle_s,
+    )
     store = lance.store()
-    for request_id in changes.deleted:
+    for request_id in tick.deletable:
         store.delete_output(request_id)
-    added = [r for r in changes.new if r not in known]
-    gone = [r for r in changes.deleted if r in known]
-    partition_requests = []
-    if added:
-        partition_requests.append(request_partitions.build_add_request(added))
-    if gone:
-        partition_requests.append(request_partitions.build_delete_request(gone))
-    return dg.SensorResult(
-        run_requests=[
-            dg.RunRequest(partition_key=r, run_key=f"request:{r}:{changes.hashes[r]}")
-            for r in changes.to_process
-        ],
-        dynamic_partitions_requests=partition_requests,
-        cursor=new_state.encode(),
+    return tick.result(
+        context,
+        tick.run_requests(MAX_PARTITIONS_PER_RUN),
+        tick.partition_requests(request_partitions),
     )

@@ -5,17 +5,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._core.storage.dagster_run import IN_PROGRESS_RUN_STATUSES, RunsFilter
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
-from lab_pipelines.defs.ingest.batching import ranged_run_requests
+from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN, covered
+from lab_pipelines.defs.folder_sensor import ranged_run_requests, run_spans, runs_in_flight
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
+from lab_pipelines.defs.sensor_state import latest_index
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.freshness import stale_documents
@@ -31,19 +27,7 @@ def local_day(moment: datetime, days_back: int = 0) -> str:
 
 def partitions_in_flight(instance: dg.DagsterInstance, keys: list[str]) -> set[str]:
     """Documents a queued or running document_pipeline run already covers."""
-    index = {key: i for i, key in enumerate(keys)}
-    busy: set[str] = set()
-    runs = instance.get_runs(
-        RunsFilter(job_name=document_pipeline.name, statuses=list(IN_PROGRESS_RUN_STATUSES))
-    )
-    for run in runs:
-        if PARTITION_NAME_TAG in run.tags:
-            busy.add(run.tags[PARTITION_NAME_TAG])
-        start = run.tags.get(ASSET_PARTITION_RANGE_START_TAG)
-        end = run.tags.get(ASSET_PARTITION_RANGE_END_TAG)
-        if start in index and end in index:
-            busy.update(keys[index[start] : index[end] + 1])
-    return busy
+    return covered(keys, run_spans(runs_in_flight(instance, document_pipeline.name)))
 
 
 @dg.schedule(
@@ -64,7 +48,12 @@ def night_backfill(
     local_models: LocalModelsResource,
 ) -> dg.SkipReason | list[dg.RunRequest]:
     keys = context.instance.get_dynamic_partitions(document_partitions.name)
-    files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir)) if f.doc_id in set(keys)}
+    index = latest_index(context.instance, "inbox_sensor")
+    # Only documents the inbox sensor has indexed and settled: what it has not seen yet is its
+    # own next tick's work, and its hashes spare reading every file here.
+    indexed = {doc_id: entry[2] for doc_id, entry in index.files.items()}
+    files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir)) if f.doc_id in indexed}
+    files = {doc_id: f for doc_id, f in files.items() if doc_id in set(keys)}
     stale = stale_documents(
         lance.store(),
         files,
@@ -73,6 +62,7 @@ def night_backfill(
         chunk_chars=inbox.chunk_chars,
         chunk_overlap_chars=inbox.chunk_overlap_chars,
         max_bytes=inbox.max_file_mb * 1_000_000,
+        known_hashes=indexed,
     )
     busy = partitions_in_flight(context.instance, keys)
     wanted = {doc_id for doc_id in stale if doc_id not in busy}
@@ -82,7 +72,8 @@ def night_backfill(
     reasons = sorted({stale[d] for d in wanted})
     return ranged_run_requests(
         keys,
-        wanted,
+        sorted(wanted),
         f"night:{night}",
-        tags={"lab/trigger": "night_backfill", "lab/reasons": ", ".join(reasons)[:200]},
+        MAX_PARTITIONS_PER_RUN,
+        {"lab/trigger": "night_backfill", "lab/reasons": ", ".join(reasons)[:200]},
     )

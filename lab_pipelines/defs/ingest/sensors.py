@@ -5,7 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from lab_pipelines.defs.ingest.batching import ranged_run_requests
+from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN
+from lab_pipelines.defs.folder_sensor import begin
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import (
@@ -17,7 +18,6 @@ from lab_pipelines.defs.resources import (
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.metrics import gauges_registry, push
 from lab_pipelines.settings import load_settings
-from lab_pipelines.watch import InboxState, diff_inbox
 
 _SETTINGS = load_settings()
 
@@ -28,7 +28,8 @@ _SETTINGS = load_settings()
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
         "Scans the inbox: new or changed files are (re)materialised in ranged runs of up to 100 "
-        "documents; deleted files lose their partition and their LanceDB rows. Files still "
+        "documents; deleted files lose their partition and their LanceDB rows once no queued or "
+        "running run covers them; a failed run's documents are asked for once more. Files still "
         "being written wait for the next tick; a touched but unchanged file does nothing."
     ),
 )
@@ -40,30 +41,31 @@ def inbox_sensor(
     telemetry: TelemetryResource,
 ) -> dg.SensorResult:
     started = time.perf_counter()
-    state = InboxState.decode(context.cursor)
     files = scan_inbox(Path(inbox.inbox_dir))
-    changes, new_state = diff_inbox(files, state, settle_s=inbox.settle_s)
-    if changes.deleted:
-        lance.store().delete_documents(changes.deleted)
-    known = context.instance.get_dynamic_partitions(document_partitions.name)
-    known_set = set(known)
-    added = [doc_id for doc_id in changes.new if doc_id not in known_set]
-    gone = [doc_id for doc_id in changes.deleted if doc_id in known_set]
-    order = [k for k in known if k not in set(gone)] + added  # the order after this tick
-    run_requests = ranged_run_requests(order, changes.to_process, "inbox", changes.hashes)
-    partition_requests = []
-    if added:
-        partition_requests.append(document_partitions.build_add_request(added))
-    if gone:
-        partition_requests.append(document_partitions.build_delete_request(gone))
+    tick = begin(
+        context,
+        "inbox_sensor",
+        "inbox",
+        document_pipeline.name,
+        document_partitions,
+        files,
+        inbox.settle_s,
+    )
+    if tick.deletable:
+        lance.store().delete_documents(tick.deletable)
+    run_requests = tick.run_requests(MAX_PARTITIONS_PER_RUN)
+    changes = tick.changes
     context.log.info(
         f"{len(files)} files: {len(changes.new)} new, {len(changes.changed)} changed, "
-        f"{len(changes.deleted)} deleted, {len(changes.touched)} touched, "
-        f"{len(changes.waiting)} waiting; {changes.hashed} hashed; {len(run_requests)} runs "
+        f"{len(changes.deleted)} deleted ({len(tick.deletable)} removed, "
+        f"{len(tick.new_state.deleting)} wait for a run), {len(changes.touched)} touched, "
+        f"{len(changes.waiting)} waiting, {sum(len(k) for k, _ in tick.retries)} retried; "
+        f"{changes.hashed} hashed; {len(run_requests)} runs at generation {tick.generation} "
         f"in {time.perf_counter() - started:.2f} s"
     )
     if telemetry.pushgateway_url:
         done = context.instance.get_materialized_partitions(dg.AssetKey("embeddings"))
+        order = tick.order
         backlog = len(set(order) - done - set(changes.to_process)) + len(changes.to_process)
         gauges = [
             ("inbox_documents", len(files)),
@@ -72,8 +74,4 @@ def inbox_sensor(
         if local_models.backend != "offline":
             gauges.append(("inference_up", 1.0 if local_models.reachable() else 0.0))
         push(telemetry.pushgateway_url, "inbox_sensor", gauges_registry(gauges))
-    return dg.SensorResult(
-        run_requests=run_requests,
-        dynamic_partitions_requests=partition_requests,
-        cursor=new_state.encode(),
-    )
+    return tick.result(context, run_requests, tick.partition_requests(document_partitions))
