@@ -1,32 +1,44 @@
-"""reStructuredText (Sphinx) → light Markdown, without docutils.
+"""reStructuredText (Sphinx) → light Markdown, with docutils.
 
-A line-based reader is enough for documentation: section titles, explicit markup blocks
-(`.. name::` plus their indented body), literal blocks after `::`, lists and tables.
-Directive bodies are dedented and read recursively, so nested directives work.
+docutils parses, silently and safely (no file inclusion, no raw output, no report). Sphinx's
+directives and roles are not docutils', so every name docutils does not know is registered
+before parsing: code directives keep their lines, index-like ones drop out, and the others
+(grid, tab-set, …) keep their visible text; unknown roles show their text.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 
-from lab_pipelines.text.formats._common import Blocks, Stash, dedent, heading, table_row
+from docutils import nodes
+from docutils.core import publish_doctree
+from docutils.parsers.rst import Directive, directives, roles
+from docutils.parsers.rst.languages import en
 
-_ADORNMENT = re.compile(r"^([!-/:-@\[-`{-~])\1{2,}\s*$")
-_EXPLICIT = re.compile(r"^\.\.(?:\s+(.*))?$")
-_DIRECTIVE = re.compile(r"^([\w:.+-]+)::(?:\s+(.*))?$")
-_OPTION = re.compile(r"^:[\w .-]+:(\s|$)")
-_SIMPLE_TABLE_BORDER = re.compile(r"^=+( +=+)+\s*$")
-_GRID_BORDER = re.compile(r"^\+([-=]+\+)+\s*$")
-_BULLET = re.compile(r"^([*+\-•])\s+(.*)$")
-_FIELD = re.compile(r"^:([^:`]+):\s+(.*)$")
+from lab_pipelines.text.formats._common import Blocks, heading, table_row
+
+_SETTINGS = {
+    "report_level": 5,  # none: a malformed document still gives its text
+    "halt_level": 5,  # never stop on an error
+    "warning_stream": False,
+    "file_insertion_enabled": False,  # `.. include::` and csv-table :file: read nothing
+    "raw_enabled": False,
+    "doctitle_xform": False,  # the first title stays a section, as the chunker expects
+    "docinfo_xform": False,
+    "sectsubtitle_xform": False,
+    "syntax_highlight": "none",
+    "smart_quotes": False,
+    "input_encoding": "unicode",
+    "language_code": "en",
+    "_disable_config": True,
+    # Korean glues particles to markup (`링크 <url>`__를): markup may end inside a word.
+    "character_level_inline_markup": True,
+}
 
 _CODE = {
-    "code",
+    "code",  # Sphinx's code directives take options (:linenos:, :caption:) docutils' lacks
     "code-block",
     "sourcecode",
-    "math",
-    "parsed-literal",
     "doctest",
     "testcode",
     "testoutput",
@@ -36,23 +48,12 @@ _CODE = {
     "productionlist",
 }
 _DROP = {
-    "image",
-    "toctree",
-    "include",
-    "literalinclude",
     "raw",
-    "contents",
+    "include",
+    "toctree",
+    "literalinclude",
     "highlight",
-    "meta",
     "index",
-    "sectnum",
-    "header",
-    "footer",
-    "class",
-    "rst-class",
-    "role",
-    "default-role",
-    "title",
     "currentmodule",
     "module",
     "includenodoc",
@@ -66,229 +67,242 @@ _DROP = {
     "autosummary",
     "cssclass",
     "figure-md",
-    "target-notes",
 }
-# Directives whose argument is not visible text (a column count, a path, a condition).
+# Directives whose argument is not visible text (a column count, a condition, a version).
 _SILENT_ARGUMENT = {
     "grid",
     "grid-item",
     "tab-set",
-    "container",
     "only",
-    "figure",
     "ifconfig",
     "versionadded",
     "versionchanged",
     "deprecated",
 }
+_ICON_ROLES = ("octicon", "fa", "fas", "far", "fab", "material", "bdg")
+_DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([\w:.+-]+)::", re.M)
+_ROLE_NAME = re.compile(r"(?<![\w`]):((?:[\w.+-]+:)*[\w.+-]+):`")
+_LINK_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
+_BROKEN_REFERENCE = re.compile(r"^`([^`]*)`__?$", re.S)
+# Nodes whose content no reader sees: link targets, comments, images, error reports, …
+_INVISIBLE = (
+    nodes.comment,
+    nodes.substitution_definition,
+    nodes.image,
+    nodes.raw,
+    nodes.pending,
+    nodes.decoration,
+    nodes.label,
+    nodes.footnote_reference,
+    nodes.citation_reference,
+    nodes.generated,
+)
 
 
 def parse_rst(text: str) -> tuple[str, str | None]:
     """(light Markdown, first section title or None)."""
-    reader = _Reader()
-    reader.read(text.split("\n"))
-    stash = Stash()
-    return reader.blocks.render(lambda prose: stash.restore(_inline(prose, stash)))
+    _register_unknown_names(text)
+    try:
+        document = publish_doctree(text, settings_overrides=_SETTINGS)
+    except Exception:  # docutils may still fail on odd markup: keep the text as written
+        return text, None
+    writer = _Writer()
+    writer.children(document, depth=0, indent="")
+    return writer.blocks.render(lambda prose: prose)
 
 
-class _Reader:
+# --- Sphinx names ---------------------------------------------------------------------------
+
+
+class _AnyOptions(dict):
+    """Accepts every `:option:` of a directive we do not know."""
+
+    def __missing__(self, key: str) -> object:
+        return directives.unchanged
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class _Sphinx(Directive):
+    """A directive docutils lacks: code keeps its lines, the others their visible text."""
+
+    optional_arguments = 1
+    final_argument_whitespace = True
+    has_content = True
+    option_spec = _AnyOptions()
+
+    def run(self) -> list[nodes.Node]:
+        name = self.name.lower()
+        if name in _DROP:
+            return []
+        if name in _CODE:
+            # Without a blank line after `.. code-block:: python`, docutils reads the code
+            # as more argument; the language is its first word.
+            argument = self.arguments[0] if self.arguments else ""
+            lines = [*argument.split("\n")[1:], *self.content]
+            return [nodes.literal_block("", "\n".join(lines))]
+        box = nodes.container()
+        if self.arguments and name not in _SILENT_ARGUMENT:
+            shown, _ = self.state.inline_text(self.arguments[0], self.lineno)
+            box += nodes.paragraph("", "", *shown)
+        self.state.nested_parse(self.content, self.content_offset, box)
+        return [box]
+
+
+def _role(
+    name: str, rawtext: str, text: str, lineno: int, inliner: object, options=None, content=None
+) -> tuple[list[nodes.Node], list[nodes.Node]]:
+    """A Sphinx role (:ref:, :doc:, :func:, …): `title <target>` shows the title."""
+    if name.split("-")[0] in _ICON_ROLES:
+        return [], []
+    shown = text.replace("\x00", "")
+    m = _LINK_TARGET.match(shown)
+    if m:
+        shown = m.group(1) or m.group(2)
+    return [nodes.literal(rawtext, shown.lstrip("~!"))], []
+
+
+def _register_unknown_names(text: str) -> None:
+    # docutils keeps one process-wide registry; this module is its only user here.
+    known_directives = set(directives._directive_registry) | set(en.directives)
+    for name in set(_DIRECTIVE_NAME.findall(text)) - known_directives:
+        directives.register_directive(name, _Sphinx)
+    known_roles = set(roles._role_registry) | set(en.roles)
+    for name in set(_ROLE_NAME.findall(text)) - known_roles:
+        roles.register_local_role(name, _role)
+
+
+for _name in _CODE | _DROP:
+    directives.register_directive(_name, _Sphinx)
+
+
+# --- doctree → light Markdown ----------------------------------------------------------------
+
+
+class _Writer:
     def __init__(self) -> None:
         self.blocks = Blocks()
-        self._styles: list[tuple[str, bool]] = []  # title adornments in order of appearance
 
-    def read(self, lines: list[str]) -> None:
-        i = 0
-        while i < len(lines):
-            i = self._read_one(lines, i)
+    def children(self, node: nodes.Element, depth: int, indent: str) -> None:
+        for child in node.children:
+            self.block(child, depth, indent)
 
-    def _read_one(self, lines: list[str], i: int) -> int:
-        line = lines[i].rstrip()
-        stripped = line.strip()
-        following = lines[i + 1].rstrip() if i + 1 < len(lines) else ""
-        previous = lines[i - 1].strip() if i > 0 else ""
-        if not stripped:
-            self.blocks.prose("")
-            return i + 1
-        explicit = _EXPLICIT.match(line) if line == stripped else None  # ".." at column 0
-        if explicit:
-            end = _block_end(lines, i + 1, 0)
-            self._explicit(explicit.group(1) or "", lines[i + 1 : end])
-            return end
-        if line != stripped:  # an indented block outside a directive: a block quote
-            end = _block_end(lines, i + 1, len(line) - len(line.lstrip()) - 1)
-            self.read(dedent(lines[i:end]))
-            return end
-        over_and_under = i + 2 < len(lines) and lines[i + 2].rstrip() == line
-        if _ADORNMENT.match(line) and over_and_under and following.strip():
-            self._title(following.strip(), line[0], True)
-            return i + 3
-        underlined = bool(following) and _ADORNMENT.match(following) and not _ADORNMENT.match(line)
-        if underlined and not previous:
-            self._title(stripped, following[0], False)
-            return i + 2
-        if _ADORNMENT.match(line) and not previous:  # a transition
-            self.blocks.prose("")
-            return i + 1
-        if _SIMPLE_TABLE_BORDER.match(line):
-            return self._simple_table(lines, i)
-        if _GRID_BORDER.match(line):
-            return self._grid_table(lines, i)
-        if stripped.endswith("::"):
-            return self._literal(lines, i)
-        if m := _BULLET.match(line):
-            self.blocks.prose(f"- {m.group(2)}")
-        elif m := _FIELD.match(line):
-            self.blocks.prose(f"{m.group(1)}: {m.group(2)}")
-        else:
-            self.blocks.prose(line)
-        return i + 1
-
-    def _title(self, text: str, char: str, overline: bool) -> None:
-        if (char, overline) not in self._styles:
-            self._styles.append((char, overline))
-        self.blocks.prose("")
-        self.blocks.prose(heading(self._styles.index((char, overline)) + 1, text))
-        self.blocks.prose("")
-
-    def _literal(self, lines: list[str], i: int) -> int:
-        stripped = lines[i].strip()
-        if stripped != "::":  # "Example::" shows "Example:"; "Example ::" shows "Example"
-            shown = stripped[:-2].rstrip() + (":" if stripped[-3] != " " else "")
-            bullet = _BULLET.match(shown)
-            self.blocks.prose(f"- {bullet.group(2)}" if bullet else shown)
-        j = i + 1
-        while j < len(lines) and not lines[j].strip():
-            j += 1
-        indent = len(lines[i]) - len(lines[i].lstrip())
-        if j < len(lines) and len(lines[j]) - len(lines[j].lstrip()) > indent:
-            end = _block_end(lines, j, indent)
-            self.blocks.code(lines[j:end])
-            return end
-        return i + 1
-
-    def _explicit(self, content: str, body: list[str]) -> None:
-        m = _DIRECTIVE.match(content)
-        if not m:
-            # Targets (.. _x:), substitutions (.. |x| image::), comments: nothing visible.
-            footnote = re.match(r"^\[[^\]]+\]\s+(.*)$", content)
-            if footnote:
-                self.blocks.prose(footnote.group(1))
-                self.read(dedent(body))
+    def block(self, node: nodes.Node, depth: int, indent: str) -> None:
+        if isinstance(node, _INVISIBLE) or _is_toc(node):
             return
-        name, argument = m.group(1).lower(), (m.group(2) or "").strip()
-        body = dedent(body)
-        options = 0
-        while options < len(body) and _OPTION.match(body[options].strip()):
-            options += 1
-        content_lines = body[options:]
-        if name in _DROP:
+        if isinstance(node, nodes.system_message):
+            # A directive docutils could not run: keep its lines as written, not lose them.
+            for block in node.findall(nodes.literal_block):
+                if node.get("level", 0) >= 3 and block.astext().startswith(".."):
+                    self.blocks.code(block.astext().split("\n"))
             return
-        if name in _CODE:
-            self.blocks.code(content_lines)
-            return
-        self.blocks.prose("")
-        if argument and name not in _SILENT_ARGUMENT:
-            self.blocks.prose(argument)
+        if isinstance(node, nodes.section):
+            self.children(node, depth + 1, indent)
+        elif isinstance(node, nodes.title):
+            if isinstance(node.parent, nodes.section):
+                self.paragraph(heading(depth, inline(node)))
+            else:  # a table's, topic's, sidebar's or admonition's title
+                self.paragraph(inline(node))
+        elif isinstance(node, (nodes.literal_block, nodes.doctest_block, nodes.math_block)):
+            self.blocks.code(node.astext().split("\n"))
+        elif isinstance(node, (nodes.bullet_list, nodes.enumerated_list)):
+            self.items(node, depth, indent)
+        elif isinstance(node, nodes.table):
+            self.table(node)
+        elif isinstance(node, nodes.field):
+            name, body = node.children
+            self.paragraph(f"{inline(name)}: {inline(body)}")
+        elif isinstance(node, nodes.definition_list_item):
+            for part in node.children:
+                if isinstance(part, nodes.definition):
+                    self.children(part, depth, indent)
+                else:  # the term and its classifiers
+                    self.blocks.prose(inline(part))
+        elif isinstance(node, nodes.line_block):
+            for line in node.findall(nodes.line):
+                self.blocks.prose(inline(line))
             self.blocks.prose("")
-        if name == "list-table":
-            self._list_table(content_lines)
-        elif name == "csv-table":
-            rows = csv.reader(line.strip() for line in content_lines if line.strip())
-            for row in rows:
-                self.blocks.prose(table_row(row))
-        else:
-            self.read(content_lines)
+        elif isinstance(node, nodes.transition):
+            self.blocks.prose("")
+        elif isinstance(node, (nodes.TextElement, nodes.Text)):
+            self.paragraph(inline(node))  # paragraph, rubric, attribution, caption, …
+        elif isinstance(node, nodes.Element):
+            self.children(node, depth, indent)  # block quote, admonitions, containers, …
+
+    def paragraph(self, text: str) -> None:
+        for line in text.split("\n"):
+            self.blocks.prose(line.strip())  # a removed icon role may leave a space
         self.blocks.prose("")
 
-    def _list_table(self, lines: list[str]) -> None:
-        rows: list[list[str]] = []
-        for line in lines:
-            if m := re.match(r"^\*\s+-\s+(.*)$", line.strip()) if not line[:1].isspace() else None:
-                rows.append([m.group(1)])
-            elif (m := re.match(r"^-\s+(.*)$", line.strip())) and rows:
-                rows[-1].append(m.group(1))
-            elif line.strip() and rows:
-                rows[-1][-1] += " " + line.strip()
-        for row in rows:
-            self.blocks.prose(table_row(row))
+    def items(self, node: nodes.Element, depth: int, indent: str) -> None:
+        start = node.get("start", 1)
+        for number, item in enumerate(node.children, start):
+            if isinstance(node, nodes.bullet_list):
+                marker = "- "
+            else:
+                enumerator = _enumerator(number, node.get("enumtype", "arabic"))
+                marker = f"{node.get('prefix', '')}{enumerator}{node.get('suffix', '.')} "
+            for position, child in enumerate(item.children):
+                if position == 0 and isinstance(child, nodes.paragraph):
+                    first, *rest = inline(child).split("\n")
+                    self.blocks.prose(indent + marker + first)
+                    for line in rest:
+                        self.blocks.prose(line)
+                elif isinstance(child, (nodes.bullet_list, nodes.enumerated_list)):
+                    self.items(child, depth, indent + "  ")
+                else:
+                    self.blocks.prose("")
+                    self.block(child, depth, indent)
+        self.blocks.prose("")
 
-    def _simple_table(self, lines: list[str], i: int) -> int:
-        border = lines[i].rstrip()
-        starts = [m.start() for m in re.finditer(r"=+", border)]
-        j = i + 1
-        while j < len(lines):
-            line = lines[j].rstrip()
-            j += 1
-            if _SIMPLE_TABLE_BORDER.match(line):
-                if j >= len(lines) or not lines[j].strip():
-                    break
-                continue
-            if not line.strip() or re.fullmatch(r"[-\s]+", line):
-                continue
-            bounds = [*starts[1:], None]
-            self.blocks.prose(table_row([line[a:b] for a, b in zip(starts, bounds, strict=True)]))
-        return j
-
-    def _grid_table(self, lines: list[str], i: int) -> int:
-        j = i
-        while j < len(lines) and lines[j].strip()[:1] in ("+", "|"):
-            row = lines[j].strip()
-            if row.startswith("|"):
-                self.blocks.prose(table_row(row.strip("|").split("|")))
-            j += 1
-        return j
+    def table(self, node: nodes.Element) -> None:
+        for child in node.children:
+            if isinstance(child, nodes.title):
+                self.paragraph(inline(child))
+        for row in node.findall(nodes.row):
+            self.blocks.prose(table_row([inline(entry) for entry in row.children]))
+        self.blocks.prose("")
 
 
-def _block_end(lines: list[str], start: int, indent: int) -> int:
-    """Index after the block of lines indented deeper than `indent` (blank lines included)."""
-    end = start
-    j = start
-    while j < len(lines):
-        line = lines[j]
-        if line.strip():
-            if len(line) - len(line.lstrip()) <= indent:
-                break
-            end = j + 1
-        j += 1
-    return end
-
-
-# Spans are bounded in length so that stray delimiters in a long paragraph stay linear.
-_LITERAL = re.compile(r"``((?:(?!\n\s*\n).){1,2000}?)``", re.S)
-_ROLE = re.compile(r":(?:[\w.+-]+:)+`((?:[^`\\]|\\.)*)`")
-# Korean text often glues particles to markup (`링크 <url>`__를), so only ASCII letters block it.
-_REFERENCE = re.compile(r"(?<![A-Za-z0-9`])`((?:[^`\\]|\\.)+?)`(?:__?)?(?![A-Za-z0-9`])")
-_LINK_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
-_STRONG = re.compile(r"\*\*(?=\S)((?:(?!\n[ \t]*\n).){1,1000}?)(?<=\S)\*\*", re.S)
-_EMPHASIS = re.compile(r"(?<![A-Za-z0-9*\\])\*(?=[^\s*])([^\n*]+?)(?<=[^\s\\*])\*(?![A-Za-z0-9*])")
-_FOOTNOTE_REFERENCE = re.compile(r"\s?\[(?:#[\w-]*|\*|\d+)\]_")
-_NAMED_REFERENCE = re.compile(r"(?<![\w_\\])([A-Za-z][A-Za-z0-9-]*)__?(?![\w])")
-_ICON_ROLES = ("octicon", "fa", "fas", "far", "fab", "material", "bdg")
-
-
-def _inline(text: str, stash: Stash) -> str:
-    text = _LITERAL.sub(lambda m: stash.put(" ".join(m.group(1).split("\n"))), text)
-    text = _ROLE.sub(lambda m: _stash_role(m.group(0), m.group(1), stash), text)
-    text = _REFERENCE.sub(lambda m: _reference_text(m.group(1)), text)
-    text = _STRONG.sub(r"\1", text)
-    text = _EMPHASIS.sub(r"\1", text)
-    text = _FOOTNOTE_REFERENCE.sub("", text)
-    text = _NAMED_REFERENCE.sub(r"\1", text)
-    text = text.replace("\\ ", "")  # an escaped space joins words: "DDP\ 를" → "DDP를"
-    text = re.sub(r"\\(.)", r"\1", text)
-    return re.sub(r"(?m)^[ \t]+", "", text)  # left behind where a leading icon role was removed
-
-
-def _stash_role(whole: str, content: str, stash: Stash) -> str:
-    role = whole[1 : whole.index(":", 1)]
-    if role.split("-")[0] in _ICON_ROLES:
+def inline(node: nodes.Node) -> str:
+    """The visible text of inline markup: no footnote labels, images or error reports."""
+    if isinstance(node, nodes.Text):
+        return node.astext()
+    if isinstance(node, (*_INVISIBLE, nodes.system_message)) or not isinstance(node, nodes.Element):
         return ""
-    text = _reference_text(content)
-    return stash.put(text[1:] if text[:1] in ("~", "!") else text)
+    if isinstance(node, nodes.problematic):
+        # Markup docutils could not resolve, shown as written; a broken reference
+        # (`text <<url>>`_) without its backquotes.
+        m = _BROKEN_REFERENCE.match(node.astext())
+        return m.group(1) if m else node.astext()
+    parts = [inline(child) for child in node.children]
+    if isinstance(node, nodes.TextElement):
+        return "".join(parts)
+    return " ".join(part for part in parts if part)  # the blocks of a table cell or a field
 
 
-def _reference_text(content: str) -> str:
-    m = _LINK_TARGET.match(content)
-    if m:
-        return m.group(1) or m.group(2)  # `text <url>`_ shows text; `<url>`_ shows the url
-    return content
+def _is_toc(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.topic) and "contents" in node.get("classes", [])
+
+
+def _enumerator(number: int, kind: str) -> str:
+    if kind in ("loweralpha", "upperalpha"):
+        letter = chr(ord("a") + (number - 1) % 26)
+        return letter if kind == "loweralpha" else letter.upper()
+    if kind in ("lowerroman", "upperroman"):
+        roman = _roman(number)
+        return roman.lower() if kind == "lowerroman" else roman
+    return str(number)
+
+
+def _roman(number: int) -> str:
+    out = ""
+    for value, digits in zip(
+        (1000, 900, 500, 400, 100, 90, 50, 40, 10, 9, 5, 4, 1),
+        ("M", "CM", "D", "CD", "C", "XC", "L", "XL", "X", "IX", "V", "IV", "I"),
+        strict=True,
+    ):
+        while number >= value:
+            out, number = out + digits, number - value
+    return out

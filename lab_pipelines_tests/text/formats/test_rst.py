@@ -74,6 +74,7 @@ def test_lists_and_tables_become_lines():
         "=====  =====\nA      B\n=====  =====\n1      2\n=====  =====\n\n"
         "+-----+-----+\n| x   | y   |\n+=====+=====+\n| 3   | 4   |\n+-----+-----+\n"
     )
+    # "-" and "*" items are two lists in reStructuredText.
     assert doc.text == (
-        "- 첫 항목\n- 둘째 항목\n\n비교\n\n방식 | 속도\nDP | 느림\n\nA | B\n1 | 2\n\nx | y\n3 | 4"
+        "- 첫 항목\n\n- 둘째 항목\n\n비교\n\n방식 | 속도\nDP | 느림\n\nA | B\n1 | 2\n\nx | y\n3 | 4"
     )
