@@ -22,6 +22,7 @@ from lab_pipelines.defs.dagster_private import (
     ASSET_PARTITION_RANGE_START_TAG,
     PARTITION_NAME_TAG,
 )
+from lab_pipelines.defs.pools import ensure_pool_limits
 from lab_pipelines.defs.sensor_state import SensorCursor, load_index, save_index
 from lab_pipelines.inbox import InboxFile
 from lab_pipelines.watch import InboxChanges, InboxState, diff_inbox
@@ -174,6 +175,7 @@ def begin(
 ) -> FolderTick:
     """Diff ``files`` against the index, decide deletions and retries."""
     instance = context.instance
+    ensure_pool_limits(instance)  # before this tick queues a run that needs them
     cursor = SensorCursor.decode(context.cursor)
     state = load_index(instance, sensor, cursor.generation)
     generation = cursor.generation + 1
