@@ -58,7 +58,7 @@ def main() -> None:
             cursor = result.cursor
             print(
                 f"{label:<28} {seconds:6.2f} s  runs={len(result.run_requests):<4} "
-                f"cursor={len(cursor) / 1024:.0f} KiB"
+                f"cursor={len(cursor)} B"
             )
 
         print(f"{args.files} files, {os.cpu_count()} cores")
