@@ -161,6 +161,9 @@ class _Walker:
         if self._pre:
             self._emit("pre", data)
             return
+        if not self.page and "\n" in data and not data.strip():
+            self._emit("break", "1")  # a fragment's line break between elements
+            return
         text = (_SPACES if self.page else _LINE_SPACES).sub(" ", data)
         if self._heading is not None:
             self._heading.append(text)

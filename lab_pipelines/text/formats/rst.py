@@ -68,17 +68,10 @@ _DROP = {
     "cssclass",
     "figure-md",
 }
-# Directives whose argument is not visible text (a column count, a condition, a version).
-_SILENT_ARGUMENT = {
-    "grid",
-    "grid-item",
-    "tab-set",
-    "only",
-    "ifconfig",
-    "versionadded",
-    "versionchanged",
-    "deprecated",
-}
+# Directives whose argument's first line is not visible text (a column count, a condition).
+_SILENT_ARGUMENT = {"grid", "grid-item", "tab-set", "only", "ifconfig"}
+# `.. versionadded:: 2.1 Explanation` shows the explanation, not the version.
+_VERSION = {"versionadded", "versionchanged", "deprecated", "versionremoved"}
 _ICON_ROLES = ("octicon", "fa", "fas", "far", "fab", "material", "bdg")
 _DIRECTIVE_NAME = re.compile(r"^[ \t]*\.\.[ \t]+([\w:.+-]+)::", re.M)
 _ROLE_NAME = re.compile(r"(?<![\w`]):((?:[\w.+-]+:)*[\w.+-]+):`")
@@ -143,8 +136,14 @@ class _Sphinx(Directive):
             lines = [*argument.split("\n")[1:], *self.content]
             return [nodes.literal_block("", "\n".join(lines))]
         box = nodes.container()
-        if self.arguments and name not in _SILENT_ARGUMENT:
-            shown, _ = self.state.inline_text(self.arguments[0], self.lineno)
+        argument = self.arguments[0] if self.arguments else ""
+        if name in _VERSION:
+            argument = argument.partition(" ")[2] if " " in argument.split("\n")[0] else ""
+            argument = "\n".join([argument, *self.arguments[0].split("\n")[1:]]).strip()
+        elif name in _SILENT_ARGUMENT:
+            argument = "\n".join(argument.split("\n")[1:])  # more text, without a blank line
+        if argument:
+            shown, _ = self.state.inline_text(argument, self.lineno)
             box += nodes.paragraph("", "", *shown)
         self.state.nested_parse(self.content, self.content_offset, box)
         return [box]
@@ -276,10 +275,15 @@ def inline(node: nodes.Node) -> str:
         # (`text <<url>>`_) without its backquotes.
         m = _BROKEN_REFERENCE.match(node.astext())
         return m.group(1) if m else node.astext()
-    parts = [inline(child) for child in node.children]
-    if isinstance(node, nodes.TextElement):
-        return "".join(parts)
-    return " ".join(part for part in parts if part)  # the blocks of a table cell or a field
+    if not isinstance(node, nodes.TextElement):  # the blocks of a table cell or a field
+        return " ".join(part for part in map(inline, node.children) if part)
+    out = ""
+    for child in node.children:
+        if isinstance(child, (nodes.footnote_reference, nodes.citation_reference)):
+            out = out.rstrip(" ")  # "Fact [1]_." reads "Fact."
+        else:
+            out += inline(child)
+    return out
 
 
 def _is_toc(node: nodes.Node) -> bool:

@@ -93,3 +93,28 @@ def test_a_hugo_content_page_is_read_as_markdown_with_html():
     )
     assert doc.title == "커뮤니티"
     assert doc.text == "# 커뮤니티\n\n## 함께 만드는 프로젝트\n\n누구나 참여할 수 있다."
+
+
+def test_implied_end_tags_follow_the_html5_tree_builder():
+    doc = parse_document(
+        "implied.html",
+        "<body><p>첫 문단<p>둘째 문단<ul><li>하나<li>둘</ul>"
+        "<table><tr><th>키<th>값<tr><td>a<td>1</table>"
+        "<dl><dt>term<dd>definition</dl></body>".encode(),
+    )
+    assert doc.text == "첫 문단\n\n둘째 문단\n\n- 하나\n- 둘\n\n키 | 값\na | 1\n\nterm\ndefinition"
+
+
+def test_scripts_styles_templates_and_hidden_elements_show_nothing():
+    doc = parse_document(
+        "quiet.html",
+        b"<style>p{}</style><p>Shown.</p><template><p>later</p></template>"
+        b"<div hidden>secret</div><p aria-hidden=true>icon</p><script>if (a < b) x()</script>"
+        b"<noscript>enable JS</noscript>",
+    )
+    assert doc.text == "Shown."
+
+
+def test_deeply_nested_markup_does_not_exhaust_the_stack():
+    doc = parse_document("deep.html", ("<div>" * 5000 + "바닥" + "</div>" * 5000).encode())
+    assert doc.text == "바닥"

@@ -168,3 +168,114 @@ def test_mkdocs_admonitions_keep_title_and_content():
     source = '!!! warning "Mind the quota"\n    Each *label* costs memory.\n\nAfter.\n'
     doc = parse("faq.md", source)
     assert doc.text == "Mind the quota\n\nEach label costs memory.\n\nAfter."
+
+
+def test_yaml_front_matter_is_read_by_a_real_yaml_parser():
+    doc = parse(
+        "release.md",
+        "---\n# an editor's comment\ntitle: 'It''s 2.0: 출시'\ntags: [a, b]\n"
+        "params:\n  description: nested, not shown\ndescription: |\n  첫 줄\n  둘째 줄\n---\n"
+        "Body.\n",
+    )
+    assert doc.title == "It's 2.0: 출시"
+    assert doc.text == "# It's 2.0: 출시\n\n첫 줄\n둘째 줄\n\nBody."
+
+
+def test_front_matter_that_is_not_valid_yaml_is_dropped_and_the_heading_is_the_title():
+    doc = parse("broken.md", "---\ntitle: [unclosed\n---\n# 진짜 제목\n\n본문.\n")
+    assert (doc.title, doc.text) == ("진짜 제목", "# 진짜 제목\n\n본문.")
+
+
+def test_toml_front_matter_with_a_multiline_description():
+    doc = parse(
+        "page.md",
+        '+++\ntitle = "노드 교체"\ndescription = """\n디스크부터 뺀다."""\n[params]\nx = 1\n+++\n'
+        "Then the node.\n",
+    )
+    assert doc.text == "# 노드 교체\n\n디스크부터 뺀다.\n\nThen the node."
+
+
+def test_footnote_references_vanish_and_their_text_follows_the_body():
+    doc = parse(
+        "notes.md",
+        "GPU가 필요하다[^gpu]. See the manual[^1].\n\n[^gpu]: 최소 *8 GB* 메모리.\n"
+        "[^1]: Chapter 3.\n\nLast paragraph.\n",
+    )
+    assert doc.text == (
+        "GPU가 필요하다. See the manual.\n\nLast paragraph.\n\n최소 8 GB 메모리.\n\nChapter 3."
+    )
+
+
+def test_admonitions_show_only_titles_their_author_wrote():
+    doc = parse(
+        "tips.md",
+        '!!! note\n    No title here.\n\n???+ tip "접어 둔 팁"\n    펼쳐진 내용.\n\n'
+        ":::warning[Data loss]\nBack up **first**.\n:::\n\n:::info\n정보.\n:::\n",
+    )
+    assert doc.text == (
+        "No title here.\n\n접어 둔 팁\n\n펼쳐진 내용.\n\nData loss\n\nBack up first.\n\n정보."
+    )
+
+
+def test_nested_and_ordered_lists_keep_their_numbers_and_depth():
+    doc = parse(
+        "steps.md",
+        "3. 노드를 비운다\n4. Drain it:\n   - `kubectl drain`\n     - [x] checked\n\n"
+        "   A second paragraph of item 4.\n",
+    )
+    assert doc.text == (
+        "3. 노드를 비운다\n\n4. Drain it:\n  - kubectl drain\n    - checked\n\n"
+        "A second paragraph of item 4."
+    )
+
+
+def test_inline_html_keeps_text_and_placeholders_but_not_scripts():
+    doc = parse(
+        "inline.md",
+        "Press <kbd>Ctrl</kbd>+<kbd>C</kbd> in <release-name>, not <b>here</b>.<br>"
+        "Next line <script>track()</script>ends.\n",
+    )
+    assert doc.text == "Press Ctrl+C in <release-name>, not here.\nNext line ends."
+
+
+def test_an_html_table_inside_markdown_becomes_rows_and_its_markdown_is_rendered():
+    doc = parse(
+        "matrix.md",
+        "<table>\n<tr><th>기능</th><th>상태</th></tr>\n"
+        "<tr><td>[백업](/backup)</td><td>\n  <ul><li>**완료**</li></ul>\n</td></tr>\n</table>\n",
+    )
+    assert doc.text == "기능 | 상태\n백업 | 완료"
+
+
+def test_github_alerts_and_code_in_quotes():
+    doc = parse(
+        "alert.md",
+        "> [!WARNING]\n> 전원을 끄지 마라.\n>\n> ```shell\n> # not a heading\n> reboot\n> ```\n",
+    )
+    assert doc.text == "전원을 끄지 마라.\n\n    # not a heading\nreboot"
+
+
+def test_korean_particles_after_marked_up_words():
+    doc = parse("ko.md", "노드는 [_컨트롤 플레인_](#cp)이 관리하고 `kubelet`을 실행한다.\n")
+    assert doc.text == "노드는 컨트롤 플레인이 관리하고 kubelet을 실행한다."
+
+
+def test_mdx_tabs_may_indent_their_markdown_and_fences():
+    doc = parse(
+        "api.mdx",
+        '<Tabs>\n  <Tab title="cURL">\n    Call the API:\n    ```shell\n    # list models\n'
+        "    curl localhost:11434/api/tags\n    ```\n  </Tab>\n</Tabs>\n\n"
+        '<a\n  href="/download"\n  className="button"\n>\n  Download\n</a>\n',
+    )
+    assert doc.text == (
+        "Call the API:\n\n    # list models\ncurl localhost:11434/api/tags\n\nDownload"
+    )
+
+
+def test_mdx_javascript_inside_code_fences_is_kept():
+    doc = parse(
+        "sdk.mdx",
+        "import Tabs from '@theme/Tabs';\n\n```js\nimport ollama from 'ollama'\n"
+        "export const x = {}\n```\n",
+    )
+    assert doc.text == "import ollama from 'ollama'\nexport const x = {}"

@@ -78,3 +78,54 @@ def test_lists_and_tables_become_lines():
     assert doc.text == (
         "- 첫 항목\n\n- 둘째 항목\n\n비교\n\n방식 | 속도\nDP | 느림\n\nA | B\n1 | 2\n\nx | y\n3 | 4"
     )
+
+
+def test_sphinx_directives_docutils_lacks_keep_their_text():
+    doc = parse(
+        ".. grid:: 2\n\n   .. grid-item-card:: 카드 제목\n      :link: intro\n"
+        "      :img-top: a.png\n\n      카드 본문.\n\n.. versionadded:: 2.1\n   새 기능.\n\n"
+        ".. autofunction:: torch.save\n\n.. code-block:: python\n   print('no blank line')\n"
+    )
+    assert doc.text == "카드 제목\n\n카드 본문.\n\n새 기능.\n\nprint('no blank line')"
+
+
+def test_sphinx_roles_show_their_text_and_icons_vanish():
+    doc = parse(
+        ":octicon:`book` Press :kbd:`Ctrl+C`, then :menuselection:`파일 --> 저장`.\n"
+        "See :py:meth:`Module.forward` and :math:`a^2`.\n"
+    )
+    assert doc.text == "Press Ctrl+C, then 파일 --> 저장.\nSee Module.forward and a^2."
+
+
+def test_footnotes_definitions_fields_and_numbered_lists():
+    doc = parse(
+        "Fact [#f1]_ and cite [CIT]_.\n\n.. [#f1] 각주 내용.\n.. [CIT] Citation text.\n\n"
+        ":저자: 홍길동\n:version: 1.0\n\n용어\n   정의 문장.\n\n#. 첫째\n#. 둘째\n\n"
+        "a) alpha\nb) beta\n"
+    )
+    assert doc.text == (
+        "Fact and cite.\n\n각주 내용.\n\nCitation text.\n\n저자: 홍길동\n\nversion: 1.0\n\n"
+        "용어\n정의 문장.\n\n1. 첫째\n2. 둘째\n\na) alpha\nb) beta"
+    )
+
+
+def test_no_file_is_read_and_raw_output_is_dropped(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET,ROW\n")
+    doc = parse(
+        f".. include:: {secret}\n\n.. csv-table::\n   :file: {secret}\n\n"
+        ".. raw:: html\n\n   <b>raw html</b>\n\nVisible.\n"
+    )
+    assert doc.text == "Visible."
+
+
+def test_broken_markup_is_kept_as_written_never_raised():
+    doc = parse(
+        "Unclosed *emphasis and |undefined| text.\n\n"
+        ".. code-block:: python\n   :caption: demo.py\n   print('option, then no blank line')\n"
+    )
+    # docutils cannot run that directive, so its lines are kept as they were written.
+    assert doc.text == (
+        "Unclosed *emphasis and |undefined| text.\n\n.. code-block:: python\n"
+        "   :caption: demo.py\n   print('option, then no blank line')"
+    )
