@@ -8,6 +8,7 @@ about the document's most central sentence.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable, Sequence
 
 from lab_pipelines.evaluation.evalset import EvalQuestion
@@ -39,10 +40,44 @@ def pick(doc_ids: Sequence[str], size: int, seed: int) -> list[str]:
     return sorted(random.Random(seed).sample(sorted(doc_ids), min(size, len(doc_ids))))
 
 
+_PARTICLES = (
+    "에서",
+    "으로",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "의",
+    "에",
+    "로",
+    "와",
+    "과",
+    "도",
+)
+_WORDS = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9]|[가-힣]+")
+
+
+def _surface(term: str, text: str) -> str | None:
+    """The term as the document writes it: 'prometheu' → 'Prometheus', '메모리를' → '메모리'."""
+    for word in _WORDS.findall(text):
+        if word.lower().startswith(term):
+            for particle in _PARTICLES:
+                if word[0] >= "가" and word.endswith(particle) and len(word) > len(particle) + 1:
+                    return word[: -len(particle)]
+            return word
+    return None
+
+
 def extractive_question(doc: dict, idf: dict[str, float]) -> str:
     """A question about the document's title and its two most characteristic terms."""
-    terms = [t for t in key_terms(doc["text"], idf, 6) if len(t) > 2][:2] or [doc["title"]]
-    about = " / ".join(terms)
+    words: list[str] = []
+    for term in key_terms(doc["text"], idf, 12):
+        word = _surface(term, doc["text"])
+        if word and len(word) > 2 and word.lower() not in {w.lower() for w in words}:
+            words.append(word)
+    about = " / ".join(words[:2]) or doc["title"]
     if doc["lang"] == "ko":
         return f"'{doc['title']}' 문서는 {about}에 대해 무엇을 설명하나요?"
     return f"What does '{doc['title']}' explain about {about}?"

@@ -53,7 +53,10 @@ def evaluate_retrieval(
     scored: dict[str, list[Scored]] = {mode: [] for mode in MODES}
     embed_ms: list[float] = []
     search_ms: list[float] = []
-    result = RetrievalResult(model, len(questions), len(doc_ids), report.embedded, report.reused)
+    # Reused: every stored vector this evaluation did not have to embed (unchanged documents
+    # and rows whose text was already embedded under another document).
+    reused = store.count(embeddings_table_name(model)) - report.embedded
+    result = RetrievalResult(model, len(questions), len(doc_ids), report.embedded, reused)
     for q in questions:
         started = time.perf_counter()
         vector = embedder.embed([q.question])[0]

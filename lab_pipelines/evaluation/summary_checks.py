@@ -19,8 +19,14 @@ KEY_TERMS = 12
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 # Identifiers and proper names: a capital after the first letter, or digits, _ - . inside
 # (OLLAMA_NUM_PARALLEL, bge-m3, LanceDB, Argo); checked case-insensitively in the document.
-_NAME = re.compile(r"\b[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)+\b|\b[A-Za-z]+[A-Z][A-Za-z0-9]*\b")
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
+# ASCII boundaries, not \b: a Korean particle glued to a name (OLLAMA_KEEP_ALIVE를) is a
+# word character to \b.
+_NAME = re.compile(
+    r"(?<![A-Za-z0-9_])(?:[A-Za-z][A-Za-z0-9]*(?:[_.-][A-Za-z0-9]+)+|[A-Za-z]+[A-Z][A-Za-z0-9]*)"
+    r"(?![A-Za-z0-9_])"
+)
+# A capitalised word not opening a sentence: a proper name (Kubernetes, Grafana).
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)(?<![A-Za-z0-9_])[A-Z][a-z]{2,}(?![A-Za-z0-9_])")
 
 
 def inverse_document_frequency(texts: Sequence[str]) -> dict[str, float]:

@@ -331,7 +331,9 @@ class FakeGemini(FakeHttpServer):
         -1: dynamic, the model's own)."""
         own = self.thoughts_tokens if spec is None else spec.thoughts_tokens
         thinking = request.generation_config.get("thinkingConfig") or {}
-        budget = thinking.get("thinkingBudget") if isinstance(thinking, dict) else None
+        thinking = thinking if isinstance(thinking, dict) else {}
+        # google-genai 3.6 sends the field as thinking_budget; proto JSON accepts both names.
+        budget = thinking.get("thinkingBudget", thinking.get("thinking_budget"))
         if not isinstance(budget, int) or budget < 0:
             return own
         return min(own, budget)

@@ -93,3 +93,24 @@ def test_an_unreachable_server_fails_with_the_host_named(fake_ollama):
     embedder = OllamaEmbedder(connection(url, retry_attempts=2))
     with pytest.raises(ModelError, match="OLLAMA_HOST"):
         embedder.embed(["one"])
+
+
+def test_every_call_records_ollama_s_own_timings_and_the_memory_it_holds():
+    from lab_pipelines_tests.doubles.ollama_models import candidate_models
+    from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+
+    with FakeOllama(models=candidate_models(), sleep_scale=0.0) as fake:
+        conn = connection(fake.url)
+        summarizer = OllamaSummarizer(conn, "exaone3.5:2.4b")
+        summarizer.summarize("Title", "Ollama serves models. It runs on node B. " * 30, "en")
+        embedder = OllamaEmbedder(conn, "bge-m3")
+        embedder.embed(["node B serves every model call"] * 4)
+        loaded = conn.resident_bytes("exaone3.5:2.4b")
+        assert conn.resident_bytes("nomic-embed-text") is None  # never loaded
+    chat = summarizer.counter.throughput()
+    # The double models the 2.4B at 190 prompt / 28 generated tokens a second, 2 s to load.
+    assert chat["prompt_tokens_per_s"] == 190.0 and chat["gen_tokens_per_s"] == 28.0
+    assert chat["load_s"] == 2.0
+    assert summarizer.counter.timings.prompt_eval_count == summarizer.counter.prompt_tokens
+    assert embedder.counter.throughput()["prompt_tokens_per_s"] == 900.0  # bge-m3
+    assert loaded == candidate_models()["exaone3.5:2.4b"].size

@@ -6,7 +6,6 @@ import dagster as dg
 from lab_pipelines.defs.embed.assets import embeddings
 from lab_pipelines.defs.evaluate import runner
 from lab_pipelines.defs.evaluate.partitions import (
-    CANDIDATES,
     embedding_candidates,
     summary_candidates,
     writer_candidates,
@@ -143,10 +142,12 @@ def model_leaderboard(
     inbox: InboxResource,
     lance: LanceStoreResource,
     local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
     evaluation: EvaluationResource,
 ) -> dg.MaterializeResult:
-    candidates = {kind: list(CANDIDATES.of(kind)) for kind in KINDS}
+    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
+    configured = {kind: candidates.of(kind)[0] for kind in KINDS}
     _, metadata = runner.leaderboard(
-        context.instance, candidates, inbox, lance, local_models, evaluation
+        context.instance, configured, inbox, lance, local_models, evaluation
     )
     return dg.MaterializeResult(metadata=metadata)

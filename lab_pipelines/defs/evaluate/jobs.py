@@ -9,7 +9,6 @@ history and plots see no difference. `lab-pipelines eval` runs this job.
 import dagster as dg
 
 from lab_pipelines.defs.evaluate import runner
-from lab_pipelines.defs.evaluate.partitions import CANDIDATES
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import (
@@ -42,11 +41,14 @@ def evaluate_candidates(
     evaluation: EvaluationResource,
 ) -> None:
     resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
+    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
+    for added in runner.register_candidates(context.instance, candidates):
+        context.log.info(f"new candidate partition {added}")
     # Embeddings first: a new embedding candidate's table is built before anything reads it.
     for kind in (EMBEDDING, SUMMARY, WRITER):
         if config.kinds and kind not in config.kinds:
             continue
-        for candidate in CANDIDATES.of(kind):
+        for candidate in candidates.of(kind):
             if config.candidates and candidate not in config.candidates:
                 continue
             try:
@@ -67,11 +69,13 @@ def publish_leaderboard(
     inbox: InboxResource,
     lance: LanceStoreResource,
     local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
     evaluation: EvaluationResource,
 ) -> None:
-    candidates = {kind: list(CANDIDATES.of(kind)) for kind in KINDS}
+    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
+    configured = {kind: candidates.of(kind)[0] for kind in KINDS}
     _, metadata = runner.leaderboard(
-        context.instance, candidates, inbox, lance, local_models, evaluation
+        context.instance, configured, inbox, lance, local_models, evaluation
     )
     context.log_event(dg.AssetMaterialization(asset_key="model_leaderboard", metadata=metadata))
 

@@ -7,6 +7,7 @@ from lab_pipelines.settings import load_settings
 
 
 class EvaluationResource(dg.ConfigurableResource):
+    candidates: str = ""  # LAB_CANDIDATES: kind=name entries besides the configured models
     questions_file: str
     sample_docs: int = 12
     judge_usd: float = 0.0  # 0: no Gemini judge
@@ -20,6 +21,7 @@ def evaluation_resources() -> dg.Definitions:
     return dg.Definitions(
         resources={
             "evaluation": EvaluationResource(
+                candidates=settings.candidates,
                 questions_file=str(settings.eval_questions),
                 sample_docs=settings.eval_sample_docs,
                 judge_usd=settings.eval_judge_usd,

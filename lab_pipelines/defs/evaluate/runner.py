@@ -10,6 +10,7 @@ from pathlib import Path
 import dagster as dg
 
 from lab_pipelines.costs import price_book
+from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.resources import (
     InboxResource,
@@ -20,7 +21,14 @@ from lab_pipelines.defs.resources import (
 )
 from lab_pipelines.evaluation import retrieval, summary, writer
 from lab_pipelines.evaluation.backlog import backlog_of, night_window_hours
-from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.evaluation.candidates import (
+    EMBEDDING,
+    KINDS,
+    SUMMARY,
+    WRITER,
+    Candidates,
+    parse_candidates,
+)
 from lab_pipelines.evaluation.evalset import EvalQuestion, read_questions
 from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
 from lab_pipelines.evaluation.leaderboard import Leaderboard, build_leaderboard
@@ -32,6 +40,7 @@ from lab_pipelines.models.ollama_models import OllamaConnection
 from lab_pipelines.settings import OFFLINE
 from lab_pipelines.stages.freshness import stale_documents
 from lab_pipelines.store import DOCUMENTS, LabStore
+from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL
 from lab_pipelines.usage import usage_row
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
@@ -45,6 +54,34 @@ class EvalResources:
     text_writer: TextWriterResource
     telemetry: TelemetryResource
     evaluation: EvaluationResource
+
+
+def configured_candidates(
+    evaluation: EvaluationResource,
+    local_models: LocalModelsResource,
+    text_writer: TextWriterResource,
+) -> Candidates:
+    """The settings' candidates: the models the pipeline runs (offline: its stand-ins) first."""
+    offline = text_writer.backend == OFFLINE
+    return parse_candidates(
+        evaluation.candidates,
+        summary_model=local_models.summary_model_name(),
+        embedding_model=local_models.embedding_model_name(),
+        writer_model=EXTRACTIVE_ANSWER_MODEL if offline else text_writer.gemini_model,
+    )
+
+
+def register_candidates(instance: dg.DagsterInstance, candidates: Candidates) -> list[str]:
+    """Add the candidates that have no partition yet; returns what was added, as kind/name."""
+    added = []
+    for kind in KINDS:
+        name = PARTITIONS_OF[kind].name
+        known = set(instance.get_dynamic_partitions(name))
+        new = [c for c in candidates.of(kind) if c not in known]
+        if new:
+            instance.add_dynamic_partitions(name, new)
+            added += [f"{kind}/{c}" for c in new]
+    return added
 
 
 def factory(local_models: LocalModelsResource, text_writer: TextWriterResource) -> CandidateFactory:
@@ -265,13 +302,15 @@ EVALUATE = {EMBEDDING: evaluate_embedding, SUMMARY: evaluate_summary, WRITER: ev
 
 def leaderboard(
     instance: dg.DagsterInstance,
-    candidates: dict[str, list[str]],
+    configured: dict[str, str],
     inbox: InboxResource,
     lance: LanceStoreResource,
     local_models: LocalModelsResource,
     evaluation: EvaluationResource,
 ) -> tuple[Leaderboard, dict]:
-    """The leaderboard of every candidate's latest evaluation, and its metadata."""
+    """The leaderboard of every candidate's latest evaluation, and its metadata;
+    ``configured``: kind → the model the pipeline runs now."""
+    candidates = {k: instance.get_dynamic_partitions(PARTITIONS_OF[k].name) for k in KINDS}
     results = {
         kind: {c: f for c in candidates[kind] if (f := latest_figures(instance, kind, c))}
         for kind in KINDS
@@ -288,7 +327,6 @@ def leaderboard(
         max_bytes=inbox.max_file_mb * 1_000_000,
     )
     window = night_window_hours(evaluation.night_backfill_cron, evaluation.digest_hour)
-    configured = {kind: candidates[kind][0] for kind in KINDS}  # the configured model is first
     board = build_leaderboard(results, configured, backlog_of(store, files, stale), window)
     plots: dict[str, float] = {"backlog_documents": len(stale), "night_window_hours": window}
     for kind in KINDS:
