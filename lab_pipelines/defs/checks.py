@@ -40,15 +40,27 @@ from lab_pipelines.store import CHUNKS, LabStore, embeddings_table_name
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
 
+Finder = Callable[[LabStore, Sequence[str], str], Mapping[str, str]]  # store, keys, embed model
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a check: ``find`` returns partition key → what is wrong, for offenders."""
+
+    find: Finder
+    severity: dg.AssetCheckSeverity = ERROR
+
+
 @dataclass(frozen=True)
 class PartitionCheck:
-    """A rule about one partition's data: ``find`` returns key → what is wrong, for offenders."""
+    """A check of each partition's data, failed by any of its rules, at the worst severity
+    found. Rules share a check because each check costs an event per partition per run, as
+    much as the materialisation itself."""
 
     asset: str
     name: str
     description: str
-    find: Callable[[LabStore, Sequence[str], str], Mapping[str, str]]  # store, keys, embed model
-    severity: dg.AssetCheckSeverity = ERROR
+    rules: tuple[Rule, ...]
     partitions_def: dg.PartitionsDefinition = document_partitions
 
     @cached_property
@@ -65,36 +77,52 @@ class PartitionCheck:
                 partitions_def=self.partitions_def,
             )
 
+    def problems(
+        self, store: LabStore, keys: Sequence[str], embedding_model: str
+    ) -> dict[str, tuple[dg.AssetCheckSeverity, list[str]]]:
+        found: dict[str, tuple[dg.AssetCheckSeverity, list[str]]] = {}
+        for rule in self.rules:
+            for key, problem in rule.find(store, keys, embedding_model).items():
+                severity, problems = found.get(key, (WARN, []))
+                worst = ERROR if ERROR in (severity, rule.severity) else WARN
+                found[key] = (worst, [*problems, problem])
+        return found
+
 
 PARTITION_CHECKS = (
     PartitionCheck(
         "summaries",
-        "summary_not_empty",
-        "Every ingested document has a non-empty summary (a model can answer with no text).",
-        lambda store, ids, _: quality.empty_summaries(store, ids),
-    ),
-    PartitionCheck(
-        "summaries",
-        "summary_language_matches_document",
-        "Korean documents get Korean summaries, English ones English.",
-        lambda store, ids, _: quality.summary_language_mismatches(store, ids),
-        WARN,
+        "summary_matches_document",
+        "The document's summary is not empty (ERROR: a model can answer with no text) and is in "
+        "the document's language (WARN: Korean documents get Korean summaries, English ones "
+        "English).",
+        (
+            Rule(lambda store, ids, _: quality.empty_summaries(store, ids)),
+            Rule(lambda store, ids, _: quality.summary_language_mismatches(store, ids), WARN),
+        ),
     ),
     PartitionCheck(
         "embeddings",
         "vectors_have_unit_norm",
-        "Every vector of the document has the table's dimension and unit length.",
-        lambda store, ids, model: quality.bad_vectors(store, model, ids),
+        "Every vector of the document has the table's dimension and unit length (a model can "
+        "return NaN for some inputs).",
+        (Rule(lambda store, ids, model: quality.bad_vectors(store, model, ids)),),
     ),
     PartitionCheck(
         "generated_outputs",
         "cited_documents_exist",
         "Every document an output cites is still in the inbox.",
-        lambda store, ids, _: {
-            request_id: "cites documents no longer in the inbox: " + ", ".join(gone)
-            for request_id, gone in quality.outputs_citing_missing_documents(store, ids).items()
-        },
-        WARN,
+        (
+            Rule(
+                lambda store, ids, _: {
+                    request_id: "cites documents no longer in the inbox: " + ", ".join(gone)
+                    for request_id, gone in quality.outputs_citing_missing_documents(
+                        store, ids
+                    ).items()
+                },
+                WARN,
+            ),
+        ),
         request_partitions,
     ),
 )
@@ -135,17 +163,17 @@ def partition_check_results(
         yield dg.Output(
             None, output_name=context.assets_def.get_output_name_for_asset_check_key(check.spec.key)
         )
-        found = check.find(store, keys, embedding_model)
+        found = check.problems(store, keys, embedding_model)
         for partition in keys:
-            problem = found.get(partition)
+            severity, problems = found.get(partition, (ERROR, []))
             yield dg.AssetCheckEvaluation(
                 asset_key=key,
                 check_name=check.name,
-                passed=problem is None,
+                passed=not problems,
                 partition=partition,
-                severity=check.severity,
+                severity=severity,
                 blocking=False,
-                description=problem or "ok",
+                description="; ".join(problems) or "ok",
                 target_materialization_data=targets.get(partition),
             )
 
