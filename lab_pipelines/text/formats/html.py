@@ -107,8 +107,8 @@ class _Walker:
             self._emit("break", "1")
             self._emit("prefix", "- ")
         elif tag == "tr":
-            self._cells.append(0)
             self._emit("break", "1")
+            self._cells.append(0)
         elif tag in ("td", "th") and self._cells:
             if self._cells[-1]:
                 self._emit("text", " | ")
@@ -172,7 +172,7 @@ class _Walker:
     def _emit(self, kind: str, value: str) -> None:
         if self._heading is not None or self._in_cell or self._cells:
             # Headings and table rows stay on one line.
-            if kind == "break" and (self._heading is not None or self._in_cell):
+            if kind == "break":
                 kind, value = "text", " "
             elif kind == "prefix" and self._in_cell:
                 return
