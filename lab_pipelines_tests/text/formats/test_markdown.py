@@ -242,7 +242,8 @@ def test_an_html_table_inside_markdown_becomes_rows_and_its_markdown_is_rendered
     doc = parse(
         "matrix.md",
         "<table>\n<tr><th>기능</th><th>상태</th></tr>\n"
-        "<tr><td>[백업](/backup)</td><td>\n  <ul><li>**완료**</li></ul>\n</td></tr>\n</table>\n",
+        "<tr>\n  <td>[백업](/backup)</td>\n  <td>\n    <ul><li>**완료**</li></ul>\n  </td>\n</tr>\n"
+        "</table>\n",
     )
     assert doc.text == "기능 | 상태\n백업 | 완료"
 
