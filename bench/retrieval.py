@@ -106,7 +106,10 @@ def quality(args: argparse.Namespace) -> dict:
             "all": agg(per_q),
             "en": agg([r for r in per_q if r["lang"] == "en"]),
             "ko": agg([r for r in per_q if r["lang"] == "ko"]),
-            "misses@5": [r for r in per_q if not r["hit5"]],
+            # ids x*: a question in one language whose answers are in the other
+            "cross": agg([r for r in per_q if r["id"].startswith("x")]),
+            "same": agg([r for r in per_q if not r["id"].startswith("x")]),
+            "misses@5": [] if args.brief else [r for r in per_q if not r["hit5"]],
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
         }
     return out
@@ -147,6 +150,8 @@ def build_table(root: Path, rows: int, dim: int, texts: list[str], vectors: Clus
 
         unique = [search_terms(t) for t in texts]
         extra["terms"] = unique
+    if "head" in schema.names:  # title + heading terms: none for made-up rows
+        extra["head"] = [""]
     for start in range(0, rows, step):
         n = min(step, rows - start)
         ids = [f"syn/{(start + i) // 15:06d}.md#{(start + i) % 15}" for i in range(n)]
@@ -332,6 +337,9 @@ def main() -> None:
     q = sub.add_parser("quality")
     q.add_argument("--data", required=True)
     q.add_argument("--questions", default=str(HERE / "retrieval_questions.tsv"))
+    q.add_argument(
+        "--brief", action="store_true", help="figures only, no per-question misses (test set)"
+    )
     s = sub.add_parser("speed")
     s.add_argument("--rows", default="10000,100000")
     s.add_argument("--dim", type=int, default=1024)

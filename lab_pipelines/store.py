@@ -18,10 +18,17 @@ from typing import Any
 
 import lancedb
 import pyarrow as pa
-from lancedb.index import FTS, IvfRq
-from lancedb.query import MatchQuery
+from lancedb.index import IvfRq
 
-from lab_pipelines.text.terms import terms
+from lab_pipelines.store_search import (
+    VECTOR_INDEX_ROWS_PER_PARTITION,
+    SearchPlan,
+    plan_for,
+    rank_rows,
+    text_index_config,
+)
+from lab_pipelines.text.bilingual import translate_query
+from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION, index_terms
 
 DOCUMENTS = "documents"
 CHUNKS = "chunks"
@@ -31,16 +38,12 @@ USAGE = "model_usage"  # the cost ledger's source: one row per step and model
 QUERY_VECTORS = "query_vectors"  # questions already embedded: asking again costs no model call
 EMBEDDINGS_PREFIX = "embeddings__"
 TEXT_INDEX = "text_idx"
+HEAD_INDEX = "head_idx"
 VECTOR_INDEX = "vector_idx"
 # Below this many rows a flat scan is fast enough and an index would only cost its build.
 VECTOR_INDEX_MIN_ROWS = 10_000
-# IVF partitions: ~4096 rows each (LanceDB's guidance). A search probes 40 % of them (at least
-# 16) and re-ranks refine x k candidates exactly: ANN recall@10 >= 0.95 from 10k to 1M rows
-# (bench/RESULTS.md and RESULTS-1M.md, figure 6; 16 probes at 1M rows gave 0.72).
-VECTOR_INDEX_ROWS_PER_PARTITION = 4096
-VECTOR_NPROBES = 16
-VECTOR_PROBE_SHARE = 0.4
-VECTOR_REFINE_FACTOR = 10
+# IVF partitions: ~4096 rows each (LanceDB's guidance); the search options are in
+# lab_pipelines.store_search.
 
 _ts = pa.timestamp("us", tz="UTC")
 DOCUMENTS_SCHEMA = pa.schema(
@@ -129,7 +132,10 @@ def embeddings_schema(dim: int) -> pa.Schema:
             ("kind", pa.string()),  # "chunk" | "summary"
             ("seq", pa.int32()),
             ("text", pa.string()),  # what was embedded
-            ("terms", pa.string()),  # search_terms(text): what the full-text index holds
+            # search_terms(text): what the full-text index holds; the field's metadata names
+            # the term function's version, so a store of older terms is re-tokenised.
+            pa.field("terms", pa.string(), metadata={"index_terms": INDEX_TERMS_VERSION}),
+            ("head", pa.string()),  # search_terms(title + heading path): a boosted field
             ("embed_key", pa.string()),
             ("vector", pa.list_(pa.float32(), dim)),
         ]
@@ -137,12 +143,18 @@ def embeddings_schema(dim: int) -> pa.Schema:
 
 
 def search_terms(text: str) -> str:
-    """The text's index terms (lab_pipelines.text.terms: lower-case, English stems without stop
-    words, Korean words plus their syllable bigrams) as one space-separated string. Indexed
-    with LanceDB's whitespace tokenizer they match like the former n-gram index did (백업 finds
-    백업을) with a few tokens per query instead of every 2-3-gram of it: at 100k chunks a
-    question costs ~3 ms instead of ~770 ms (bench/RESULTS.md, figure 6)."""
-    return " ".join(terms(text))
+    """The text's index terms (lab_pipelines.text.index_terms: English stems without stop
+    words, Korean content morphemes, so 백업 finds 백업을) as one space-separated string,
+    indexed with LanceDB's whitespace tokenizer: a few tokens per query instead of every
+    2-3-gram of it (at 100k chunks ~3 ms instead of ~770 ms, bench/RESULTS.md, figure 6)."""
+    return " ".join(index_terms(text))
+
+
+def _terms_version(table: Any) -> str | None:
+    if "terms" not in table.schema.names or "head" not in table.schema.names:
+        return None
+    metadata = table.schema.field("terms").metadata or {}
+    return metadata.get(b"index_terms", b"").decode() or None
 
 
 def embeddings_table_name(model: str) -> str:
@@ -330,8 +342,9 @@ class LabStore:
         table = self._table(name)
         for row in rows:
             row["terms"] = search_terms(row["text"])
-        if table is not None and "terms" not in table.schema.names:
-            self._add_terms_column(name)
+            row["head"] = search_terms(row.get("head") or "")
+        if table is not None and _terms_version(table) != INDEX_TERMS_VERSION:
+            self._reindex_terms(name)
             table = self._table(name)
         if table is not None:
             stored = table.schema.field("vector").type.list_size
@@ -346,17 +359,27 @@ class LabStore:
         if doc_ids:
             self._delete(embeddings_table_name(model), in_filter("doc_id", doc_ids))
 
-    def _add_terms_column(self, name: str) -> None:
-        """One-off migration of a table written before the ``terms`` column existed."""
+    def _reindex_terms(self, name: str) -> None:
+        """Migrate a table whose index terms are of an older version (or missing): recompute
+        ``terms`` and ``head`` from the stored text, titles and headings; vectors are kept."""
         with self.writing(name):
             table = self.db.open_table(name)
-            if "terms" in table.schema.names:
+            if _terms_version(table) == INDEX_TERMS_VERSION:
                 return
-            data = table.to_arrow()
-            column = pa.array([search_terms(t) for t in data.column("text").to_pylist()])
-            data = data.append_column(pa.field("terms", pa.string()), column)
+            data = table.to_arrow().to_pylist()
+            titles = {d["doc_id"]: d["title"] for d in self.read(DOCUMENTS, ["doc_id", "title"])}
+            headings = {
+                c["chunk_id"]: c["heading"] for c in self.read(CHUNKS, ["chunk_id", "heading"])
+            }
+            for row in data:
+                head = titles.get(row["doc_id"], "")
+                if row["kind"] == "chunk":
+                    head += "\n" + (headings.get(row["row_id"]) or "")
+                row["terms"] = search_terms(row["text"])
+                row["head"] = search_terms(head)
             dim = table.schema.field("vector").type.list_size
-            self.db.create_table(name, data.select(embeddings_schema(dim).names), mode="overwrite")
+            schema = embeddings_schema(dim)
+            self.db.create_table(name, pa.Table.from_pylist(data, schema=schema), mode="overwrite")
 
     def refresh_vector_index(self, model: str) -> None:
         """The vector index policy: none below VECTOR_INDEX_MIN_ROWS rows (a flat scan is fast
@@ -386,30 +409,21 @@ class LabStore:
                 table.optimize()
 
     def refresh_text_index(self, model: str) -> None:
-        """Keep the full-text index current enough: new rows are searched by a flat scan until
-        they are indexed, so re-index only when that unindexed tail has grown."""
+        """Keep the full-text indexes (body terms, title + heading terms) current enough: new
+        rows are searched by a flat scan until they are indexed, so re-index only when that
+        unindexed tail has grown."""
         name = embeddings_table_name(model)
         table = self._table(name)
         if table is None:
             return
         with self.writing(name):
-            current = [i for i in table.list_indices() if i.name == TEXT_INDEX]
-            if not current or list(current[0].columns) != ["terms"]:
-                # The terms column is already tokenised (Korean words and their bigrams, so
-                # 백업 matches 백업을): whitespace splitting is all the index has to do.
-                table.create_index(
-                    "terms",
-                    config=FTS(
-                        base_tokenizer="whitespace",
-                        lower_case=False,
-                        stem=False,
-                        remove_stop_words=False,
-                        ascii_folding=False,
-                        with_position=False,
-                    ),
-                    name=TEXT_INDEX,
-                    replace=True,
-                )
+            current = {i.name: list(i.columns) for i in table.list_indices()}
+            built = False
+            for index, column in ((TEXT_INDEX, "terms"), (HEAD_INDEX, "head")):
+                if current.get(index) != [column]:
+                    table.create_index(column, config=text_index_config(), name=index, replace=True)
+                    built = True
+            if built:
                 return
             stats = table.index_stats(TEXT_INDEX)
             if stats and stats.num_unindexed_rows > max(2000, stats.num_indexed_rows // 10):
@@ -422,44 +436,24 @@ class LabStore:
         query_vector: list[float] | None,
         k: int = 10,
         mode: str = "hybrid",
-        rrf_k: int = 60,
+        plan: SearchPlan | None = None,
     ) -> list[Hit]:
-        """Rows best matching the query: full-text, vector, or both fused by reciprocal rank."""
+        """Rows best matching the query: full-text (with a translated leg), vector, or both,
+        fused by reciprocal rank with the model's weights (lab_pipelines.store_search)."""
         table = self._table(embeddings_table_name(model))
         if table is None:
             return []
-        depth = max(k * 4, 40)
-        columns = ["row_id", "doc_id", "kind", "text"]
-        ranked: list[list[dict[str, Any]]] = []
-        query_terms = search_terms(query_text)
-        if mode in ("fts", "hybrid") and query_terms:
-            ranked.append(
-                table.search(MatchQuery(query_terms, "terms"), query_type="fts")
-                .select([*columns, "_score"])
-                .limit(depth)
-                .to_list()
-            )
-        if mode in ("vector", "hybrid") and query_vector is not None:
-            partitions = table.count_rows() / VECTOR_INDEX_ROWS_PER_PARTITION
-            ranked.append(
-                table.search(query_vector, vector_column_name="vector")
-                # Only used once the table has a vector index (see refresh_vector_index).
-                .nprobes(max(VECTOR_NPROBES, int(VECTOR_PROBE_SHARE * partitions)))
-                .refine_factor(VECTOR_REFINE_FACTOR)
-                .select([*columns, "_distance"])
-                .limit(depth)
-                .to_list()
-            )
-        scores: dict[str, float] = {}
-        rows: dict[str, dict[str, Any]] = {}
-        for result in ranked:
-            for rank, row in enumerate(result):
-                scores[row["row_id"]] = scores.get(row["row_id"], 0.0) + 1.0 / (rrf_k + rank + 1)
-                rows[row["row_id"]] = row
-        best = sorted(scores, key=lambda row_id: scores[row_id], reverse=True)[:k]
-        return [
-            Hit(r, rows[r]["doc_id"], rows[r]["kind"], rows[r]["text"], scores[r]) for r in best
-        ]
+        rows = rank_rows(
+            table,
+            query_text,
+            query_vector,
+            plan or plan_for(model),
+            index_terms,
+            k=k,
+            mode=mode,
+            translate=translate_query,
+        )
+        return [Hit(r["row_id"], r["doc_id"], r["kind"], r["text"], r["score"]) for r in rows]
 
     def query_vector(self, model: str, embed_key: str) -> list[float] | None:
         rows = self.read(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from lab_pipelines.models.base import Embedder
 from lab_pipelines.store import LabStore
 from lab_pipelines.text.fingerprints import embedding_key
+from lab_pipelines.text.prefixes import document_text
 
 GROUP_TEXTS = 256  # new texts embedded per commit: a failed run keeps the groups it finished
 
@@ -30,7 +31,11 @@ class EmbedReport:
 def wanted_embedding_rows(
     store: LabStore, model: str, doc_ids: Sequence[str]
 ) -> dict[str, list[dict]]:
-    """doc_id → the rows its embeddings should hold now: chunks, then its summary."""
+    """doc_id → the rows its embeddings should hold now: chunks, then its summary.
+
+    ``text`` is what is stored and full-text indexed; the model embeds it behind its document
+    prefix (lab_pipelines.text.prefixes), which the embed key therefore covers. ``head``
+    (title and heading path) is indexed as its own, boosted, full-text field."""
     titles = {d["doc_id"]: d for d in store.documents(doc_ids, ["doc_id", "title", "status"])}
     summaries = store.summaries(doc_ids)
     wanted: dict[str, list[dict]] = {doc_id: [] for doc_id in doc_ids}
@@ -46,7 +51,8 @@ def wanted_embedding_rows(
                 "kind": "chunk",
                 "seq": chunk["seq"],
                 "text": text,
-                "embed_key": embedding_key(text, model),
+                "head": f"{doc['title']}\n{chunk['heading']}",
+                "embed_key": embedding_key(document_text(model, text), model),
             }
         )
     for doc_id, summary in summaries.items():
@@ -59,7 +65,8 @@ def wanted_embedding_rows(
                     "kind": "summary",
                     "seq": -1,
                     "text": text,
-                    "embed_key": embedding_key(text, model),
+                    "head": titles[doc_id]["title"],
+                    "embed_key": embedding_key(document_text(model, text), model),
                 }
             )
     return wanted
@@ -126,7 +133,7 @@ def _vectors(
     missing: dict[str, str] = {}
     for row in rows:
         if row["embed_key"] not in vectors:
-            missing.setdefault(row["embed_key"], row["text"])
+            missing.setdefault(row["embed_key"], document_text(embedder.model, row["text"]))
     if missing:
         fresh = embedder.embed(list(missing.values()))
         vectors.update(zip(missing, fresh, strict=True))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lab_pipelines.models.base import Answer, Embedder, Writer
 from lab_pipelines.store import DOCUMENTS, Hit, LabStore
+from lab_pipelines.store_search import plan_for
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
+from lab_pipelines.text.prefixes import query_text as prefixed_query
 from lab_pipelines.text.prompts import AnswerPrompt, SourceDoc, build_answer_prompt, cited_labels
 
 MAX_SOURCE_DOCS = 5
@@ -16,11 +18,13 @@ EXCERPTS_PER_DOC = 3
 
 
 def query_vector(store: LabStore, embedder: Embedder, text: str) -> list[float]:
-    """The query's vector; a question asked before is not embedded again."""
-    key = embedding_key(text, embedder.model)
+    """The query's vector, embedded behind the model's query prefix; a question asked before is
+    not embedded again."""
+    prefixed = prefixed_query(embedder.model, text)
+    key = embedding_key(prefixed, embedder.model)
     vector = store.query_vector(embedder.model, key)
     if vector is None:
-        vector = embedder.embed([text])[0]
+        vector = embedder.embed([prefixed])[0]
         store.save_query_vector(embedder.model, key, vector)
     return vector
 
@@ -28,8 +32,23 @@ def query_vector(store: LabStore, embedder: Embedder, text: str) -> list[float]:
 def retrieve(
     store: LabStore, embedder: Embedder, query: str, k: int = 10, mode: str = "hybrid"
 ) -> list[Hit]:
-    vector = query_vector(store, embedder, query) if mode != "fts" else None
+    # No query embedding when the model's fusion does not search its vectors (offline lexical).
+    wants_vector = mode == "vector" or (mode == "hybrid" and plan_for(embedder.model).vector > 0)
+    vector = query_vector(store, embedder, query) if wants_vector else None
     return store.search(embedder.model, query, vector, k=k, mode=mode)
+
+
+def retrieved_sources(sources: list[SourceDoc], hits: list[Hit]) -> tuple[dict, ...]:
+    """The documents given to the writer, in rank order, each with its best fused score: what
+    a materialisation shows as its sources."""
+    best: dict[str, float] = {}
+    for hit in hits:
+        best[hit.doc_id] = max(best.get(hit.doc_id, 0.0), hit.score)
+    return tuple(
+        {"rank": i, "doc_id": s.doc_id, "title": s.title, "score": round(best[s.doc_id], 5)}
+        for i, s in enumerate(sources, start=1)
+        if s.doc_id in best
+    )
 
 
 def source_documents(store: LabStore, hits: list[Hit]) -> list[SourceDoc]:
@@ -68,6 +87,7 @@ class GeneratedOutput:
     prompt: AnswerPrompt
     answer: Answer | None  # None when the stored output was still current (no model call)
     row: dict
+    sources: tuple[dict, ...] = ()  # retrieved documents: rank, doc_id, title, score
 
 
 def render_output(question: str, answer_markdown: str, prompt: AnswerPrompt) -> tuple[str, list]:
@@ -96,9 +116,9 @@ def generate_output(
 ) -> GeneratedOutput:
     """Answer ``question`` from the documents hybrid retrieval finds for it."""
     hits = retrieve(store, embedder, question, k=k)
-    return answer_from_sources(
-        store, writer, request_id, question, source_documents(store, hits), token_budget
-    )
+    sources = source_documents(store, hits)
+    output = answer_from_sources(store, writer, request_id, question, sources, token_budget)
+    return replace(output, sources=retrieved_sources(sources, hits))
 
 
 def answer_from_sources(

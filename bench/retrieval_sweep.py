@@ -1,0 +1,119 @@
+"""Try full-text index and fusion variants over a built store, on the DEV questions only.
+
+    python bench/retrieval_sweep.py --data /tmp/lab-retrieval --variant NAME [...]
+
+Copies the rows of the store's offline vector table into a scratch table per index variant
+(index terms of the body, of the title + heading path), then ranks every dev question with
+each query strategy and prints recall@5 / MRR@10 per variant, for the dev set and the derived
+cross-lingual dev set (retrieval_dev_cross.tsv). Exploration only: what is kept moves into
+lab_pipelines.store_search and is measured again through bench/retrieval.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import lancedb
+import pyarrow as pa
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from retrieval import load_questions  # noqa: E402
+
+
+def evaluate(rank_docs, questions: list[dict]) -> dict:  # noqa: ANN001
+    out: dict = {}
+    per = []
+    for q in questions:
+        docs = rank_docs(q["question"])
+        rank = next((i + 1 for i, d in enumerate(docs[:10]) if d in q["answers"]), None)
+        per.append((q, rank))
+    for group in ("all", "en", "ko"):
+        rows = [(q, r) for q, r in per if group == "all" or q["lang"] == group]
+        out[group] = (
+            round(sum(1 for _, r in rows if r and r <= 5) / len(rows), 3),
+            round(sum(1 / r for _, r in rows if r) / len(rows), 3),
+        )
+    out["miss"] = [q["id"] for q, r in per if not r or r > 5]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--work", default="/tmp/rq/sweep")
+    parser.add_argument("--body", default="current")
+    parser.add_argument("--strategies", default="fts")
+    parser.add_argument("--misses", action="store_true")
+    args = parser.parse_args()
+
+    from lab_pipelines.store_search import SearchPlan, rank_rows, text_index_config
+    from lab_pipelines.text import index_terms
+    from lab_pipelines.text.bilingual import translate_query
+
+    db = lancedb.connect(str(Path(args.data) / "lancedb"))
+    table = db.open_table("embeddings__offline_lexical_v1")
+    rows = table.search().select(["row_id", "doc_id", "kind", "text", "vector"]).limit(None)
+    data = rows.to_arrow().to_pylist()
+    titles = {
+        r["doc_id"]: r["title"]
+        for r in db.open_table("documents")
+        .search()
+        .select(["doc_id", "title"])
+        .limit(None)
+        .to_list()
+    }
+    headings = {
+        r["chunk_id"]: r["heading"]
+        for r in db.open_table("chunks")
+        .search()
+        .select(["chunk_id", "heading"])
+        .limit(None)
+        .to_list()
+    }
+    body_fn = index_terms.VARIANTS[args.body]
+    for r in data:
+        r["terms"] = " ".join(body_fn(r["text"]))
+        head = titles.get(r["doc_id"], "") + "\n" + (headings.get(r["row_id"]) or "")
+        r["head"] = " ".join(body_fn(head))
+    work = lancedb.connect(args.work)
+    scratch = work.create_table(f"v_{args.body}", pa.Table.from_pylist(data), mode="overwrite")
+    for column in ("terms", "head"):
+        scratch.create_index(column, config=text_index_config(), name=f"{column}_idx", replace=True)
+    from lab_pipelines.text.lexical_embedding import lexical_vector
+
+    dev = load_questions(HERE / "retrieval_questions.tsv")
+    cross = load_questions(HERE / "retrieval_dev_cross.tsv")
+    for name in args.strategies.split(","):
+        plan = SearchPlan.parse(name)
+
+        def rank_docs(question: str, plan: SearchPlan = plan) -> list[str]:
+            hits = rank_rows(
+                scratch,
+                question,
+                lexical_vector(question),
+                plan,
+                body_fn,
+                60,
+                "hybrid",
+                translate_query,
+            )
+            docs: list[str] = []
+            for h in hits:
+                if h["doc_id"] not in docs:
+                    docs.append(h["doc_id"])
+            return docs
+
+        result = {"dev": evaluate(rank_docs, dev), "cross": evaluate(rank_docs, cross)}
+        misses = {k: v.pop("miss") for k, v in result.items()}
+        print(json.dumps({"body": args.body, "plan": name, **result}, ensure_ascii=False))
+        if args.misses:
+            print(json.dumps(misses))
+
+
+if __name__ == "__main__":
+    main()

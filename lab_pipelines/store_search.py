@@ -1,0 +1,158 @@
+"""Hybrid search over one vector table: full-text legs and a vector leg fused by rank.
+
+Kept apart from lab_pipelines.store (tables, writes, locks) so a search reads only this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lancedb.index import FTS
+from lancedb.query import BooleanQuery, MatchQuery, Occur
+
+# IVF partitions: ~4096 rows each (LanceDB's guidance). A search probes 40 % of them (at least
+# 16) and re-ranks refine x k candidates exactly: ANN recall@10 >= 0.95 from 10k to 1M rows
+# (bench/RESULTS.md and RESULTS-1M.md, figure 6; 16 probes at 1M rows gave 0.72).
+VECTOR_INDEX_ROWS_PER_PARTITION = 4096
+VECTOR_NPROBES = 16
+VECTOR_PROBE_SHARE = 0.4
+VECTOR_REFINE_FACTOR = 10
+ROW_COLUMNS = ["row_id", "doc_id", "kind", "text"]
+_HANGUL = re.compile(r"[가-힣]")
+
+
+def text_index_config() -> FTS:
+    """The terms are already tokenised (Korean morphemes and bigrams, English stems):
+    whitespace splitting is all the index has to do."""
+    return FTS(
+        base_tokenizer="whitespace",
+        lower_case=False,
+        stem=False,
+        remove_stop_words=False,
+        ascii_folding=False,
+        with_position=False,
+    )
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """How a query is ranked: weights of each leg in the reciprocal-rank fusion.
+
+    head: BM25 boost of the title + heading column inside the full-text leg (0: body only);
+    vector: weight of the vector leg (0: not searched); translated: weight of the leg that
+    searches the query's terms translated into the other language (0: not searched); mix:
+    BM25 boost of those translated terms inside the full-text leg itself (0: not added).
+    """
+
+    head: float = 0.0
+    vector: float = 1.0
+    translated: float = 0.0
+    mix: float = 0.0
+    translated_en: float = -1.0  # the translated leg's weight for an English query (-1: same)
+    rrf_k: int = 60
+
+    @classmethod
+    def parse(cls, spec: str) -> SearchPlan:
+        """'head=2,vector=0' style (also with '+' or ':' between items)."""
+        values: dict[str, float] = {}
+        for item in spec.replace("+", ":").split(":"):
+            if "=" in item:
+                key, value = item.split("=")
+                values[key] = float(value)
+        if "rrf_k" in values:
+            values["rrf_k"] = int(values["rrf_k"])
+        return cls(**values)  # type: ignore[arg-type]
+
+
+# Chosen on the dev questions (bench/RESULTS.md, "Retrieval: dev and blind test sets"), with
+# the offline backends: title + heading at half the body's BM25 weight (MRR 0.847 → 0.871);
+# translated terms at 0.35 inside the full-text leg, and for a Korean question a second leg of
+# its English translation at 0.7 with rrf_k 10 (cross-lingual dev recall@5 0.25 → 0.88, same-
+# language dev unchanged at 0.971). The vector leg of the offline lexical embedding only
+# repeats the full-text signal more coarsely (dev recall@5 0.956 → 0.926 when fused): it is
+# left out for that model; a neural model's vectors keep weight 1.
+DEFAULT_PLAN = SearchPlan(
+    head=0.5, vector=1.0, translated=0.7, mix=0.35, translated_en=0.0, rrf_k=10
+)
+LEXICAL_MODELS = frozenset({"offline-lexical-v1"})
+
+
+def plan_for(model: str) -> SearchPlan:
+    """The fusion weights for ``model``'s table."""
+    if model in LEXICAL_MODELS:
+        return SearchPlan(**{**DEFAULT_PLAN.__dict__, "vector": 0.0})
+    return DEFAULT_PLAN
+
+
+def _fts_query(query_terms: str, head: float, has_head: bool, mixed: str, mix: float) -> Any:
+    clauses = [(Occur.SHOULD, MatchQuery(query_terms, "terms"))]
+    if head > 0 and has_head:
+        clauses.append((Occur.SHOULD, MatchQuery(query_terms, "head", boost=head)))
+    if mixed and mix > 0:
+        clauses.append((Occur.SHOULD, MatchQuery(mixed, "terms", boost=mix)))
+        if head > 0 and has_head:
+            clauses.append((Occur.SHOULD, MatchQuery(mixed, "head", boost=mix * head)))
+    return clauses[0][1] if len(clauses) == 1 else BooleanQuery(clauses)
+
+
+def rank_rows(
+    table: Any,
+    query_text: str,
+    query_vector: list[float] | None,
+    plan: SearchPlan,
+    terms_of: Callable[[str], list[str]],
+    k: int = 10,
+    mode: str = "hybrid",
+    translate: Callable[[str], str] | None = None,
+) -> list[dict[str, Any]]:
+    """The ``k`` best rows (dicts with a fused ``score``) of ``table`` for the query."""
+    depth = max(k * 4, 40)
+    has_head = "head" in table.schema.names
+    legs: list[tuple[float, list[dict[str, Any]]]] = []
+    if mode in ("fts", "hybrid"):
+        translated = translate(query_text) if translate is not None else ""
+        mixed = " ".join(terms_of(translated)) if plan.mix > 0 else ""
+        texts = [(1.0, query_text)]
+        weight = plan.translated
+        if plan.translated_en >= 0 and not _HANGUL.search(query_text):
+            weight = plan.translated_en
+        if weight > 0 and translated:
+            texts.append((weight, translated))
+        for weight, text in texts:
+            query_terms = " ".join(terms_of(text))
+            if not query_terms:
+                continue
+            extra = mixed if text is query_text else ""
+            query = _fts_query(query_terms, plan.head, has_head, extra, plan.mix)
+            found = (
+                table.search(query, query_type="fts")
+                .select([*ROW_COLUMNS, "_score"])
+                .limit(depth)
+                .to_list()
+            )
+            legs.append((weight, found))
+    want_vector = mode == "vector" or (mode == "hybrid" and plan.vector > 0)
+    if want_vector and query_vector is not None:
+        partitions = table.count_rows() / VECTOR_INDEX_ROWS_PER_PARTITION
+        found = (
+            table.search(query_vector, vector_column_name="vector")
+            # Only used once the table has a vector index (see LabStore.refresh_vector_index).
+            .nprobes(max(VECTOR_NPROBES, int(VECTOR_PROBE_SHARE * partitions)))
+            .refine_factor(VECTOR_REFINE_FACTOR)
+            .select([*ROW_COLUMNS, "_distance"])
+            .limit(depth)
+            .to_list()
+        )
+        legs.append((plan.vector if mode == "hybrid" else 1.0, found))
+    scores: dict[str, float] = {}
+    rows: dict[str, dict[str, Any]] = {}
+    for weight, result in legs:
+        for rank, row in enumerate(result):
+            rid = row["row_id"]
+            scores[rid] = scores.get(rid, 0.0) + weight / (plan.rrf_k + rank + 1)
+            rows.setdefault(rid, row)
+    best = sorted(scores, key=lambda rid: scores[rid], reverse=True)[:k]
+    return [{**rows[rid], "score": scores[rid]} for rid in best]

@@ -1,0 +1,70 @@
+"""Switching the embedding model switches its query and document prefixes (Ollama double)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder
+from lab_pipelines.stages.embed import embed_documents
+from lab_pipelines.stages.generate import query_vector
+from lab_pipelines.store import LabStore
+from lab_pipelines_tests.doubles.ollama_models import candidate_models
+
+
+def store_with_one_document(root) -> LabStore:
+    store = LabStore(root)
+    now = datetime.now(UTC)
+    store.upsert_documents(
+        [
+            {
+                "doc_id": "d.md",
+                "path": "d.md",
+                "title": "Backups",
+                "format": "markdown",
+                "lang": "en",
+                "encoding": "utf-8",
+                "text": "Back up the node nightly.",
+                "source_hash": "s",
+                "content_hash": "c",
+                "n_chars": 25,
+                "status": "ok",
+                "skip_reason": "",
+                "updated_at": now,
+            }
+        ]
+    )
+    chunk = {"chunk_id": "d.md#0", "doc_id": "d.md", "seq": 0, "heading": "Nightly"}
+    store.replace_chunks(
+        ["d.md"], [{**chunk, "text": "Back up the node nightly.", "plan_key": "p"}]
+    )
+    return store
+
+
+@pytest.mark.parametrize(
+    ("model", "query_prefix", "document_prefix"),
+    [("bge-m3", "", ""), ("nomic-embed-text", "search_query: ", "search_document: ")],
+)
+def test_each_model_gets_its_own_prefixes(
+    fake_ollama, tmp_path, model, query_prefix, document_prefix
+):
+    fake_ollama.add_model("nomic-embed-text", candidate_models()["nomic-embed-text"])
+    embedder = OllamaEmbedder(OllamaConnection(fake_ollama.url, timeout_s=5), model=model)
+    store = store_with_one_document(tmp_path)
+    embed_documents(store, embedder, ["d.md"])
+    query_vector(store, embedder, "how do I back up a node?")
+    inputs = [text for call in fake_ollama.calls_to("/api/embed") for text in call.body["input"]]
+    assert all(call.body["model"] == model for call in fake_ollama.calls_to("/api/embed"))
+    assert inputs[-1] == query_prefix + "how do I back up a node?"
+    assert inputs[:-1] == [document_prefix + "Nightly\nBack up the node nightly."]
+    # What is stored and full-text indexed is the text itself, never the prefix.
+    stored = store.read(f"embeddings__{model.replace('-', '_')}", ["text"])
+    assert stored and not any(r["text"].startswith("search_") for r in stored)
+
+
+def test_switching_to_a_prefixed_model_embeds_again_instead_of_reusing(fake_ollama, tmp_path):
+    fake_ollama.add_model("nomic-embed-text", candidate_models()["nomic-embed-text"])
+    store = store_with_one_document(tmp_path)
+    connection = OllamaConnection(fake_ollama.url, timeout_s=5)
+    first = embed_documents(store, OllamaEmbedder(connection, model="bge-m3"), ["d.md"])
+    second = embed_documents(store, OllamaEmbedder(connection, model="nomic-embed-text"), ["d.md"])
+    assert first.embedded == second.embedded == first.rows  # nothing reused across models
