@@ -11,7 +11,7 @@ import hashlib
 import unicodedata
 
 # Bump when the parsers' output for the same bytes changes: every document is then re-parsed.
-PARSER_VERSION = "parser-1"
+PARSER_VERSION = "parser-2"
 # Bump when the chunker's output for the same text changes: every chunk is then re-planned.
 CHUNKER_VERSION = "chunker-5"
 # Bump when the summary prompts change: every summary is then re-done.
