@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import sqlite3
 import subprocess
@@ -101,16 +102,20 @@ def backup_instance(home: Path, target: Path) -> list[str]:
 
 
 def restore_instance(source: Path, home: Path) -> list[str]:
-    """Put the backed-up databases back (stop the daemon and webserver first)."""
+    """Put the backed-up databases back (stop the daemon and webserver first). Each is copied
+    next to its target and renamed over it, so a corrupt or missing file is simply replaced."""
     restored = []
     for backup in _sqlite_files(source):
         relative = backup.relative_to(source)
         destination = home / relative
         destination.parent.mkdir(parents=True, exist_ok=True)
+        staging = destination.with_name(destination.name + ".restoring")
+        staging.unlink(missing_ok=True)
+        with sqlite3.connect(backup) as src, sqlite3.connect(staging) as dst:
+            src.backup(dst)
         for stale in (destination.with_name(destination.name + s) for s in ("-wal", "-shm")):
             stale.unlink(missing_ok=True)  # a WAL from after the backup would replay onto it
-        with sqlite3.connect(backup) as src, sqlite3.connect(destination) as dst:
-            src.backup(dst)
+        os.replace(staging, destination)
         restored.append(str(relative))
     return restored
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from lab_pipelines_tests.deployment import rendering
+from lab_pipelines_tests.deployment import apps, rendering
 from lab_pipelines_tests.deployment.rendering import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -88,11 +88,13 @@ def test_the_release_goes_to_the_branch_argo_cd_tracks_never_to_main():
     assert release["permissions"] == {"contents": "write"}
     assert wf["env"]["RELEASE_BRANCH"] == "release"
     publish = (rendering.DEPLOYMENT / "release" / "publish.sh").read_text(encoding="utf-8")
-    assert (
-        "HEAD:refs/heads/${RELEASE_BRANCH}" in publish and "main" not in publish.split("\n", 3)[3]
-    )
-    for app in (rendering.DEPLOYMENT / "argocd").glob("*.yaml"):
-        for doc in rendering.load_yaml_documents(app):
-            for source in [doc["spec"].get("source"), *doc["spec"].get("sources", [])]:
-                if source and "lab_pipelines" in source.get("repoURL", ""):
-                    assert source["targetRevision"] == "release", app.name
+    (push,) = [line for line in publish.splitlines() if line.strip().startswith("push ")]
+    assert "HEAD:refs/heads/${RELEASE_BRANCH}" in push and "main" not in push
+    # Every Application reading this repository tracks the release branch.
+    ours = 0
+    for doc in apps.render_apps({"intelGpu.enabled": True}):
+        for source in [doc["spec"].get("source"), *doc["spec"].get("sources", [])]:
+            if source and source.get("repoURL") == apps.chart_values()["repoURL"]:
+                assert source["targetRevision"] == "release", doc["metadata"]["name"]
+                ours += 1
+    assert ours >= 5
