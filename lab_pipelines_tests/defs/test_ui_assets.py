@@ -1,0 +1,129 @@
+"""Assets in the Dagster UI, in a real Chromium, over `dagster dev` on a lab folder:
+
+- a summaries partition's page shows that document's own summary as its preview, although one
+  ranged run summarised both documents;
+- Materialize on `ad_hoc_output` opens the launchpad (its question is required config) and
+  launches nothing: no Gemini call without a question.
+
+Screenshots of every step go to the test's tmp folder and to /tmp/lab_ui_screens/. Needs
+Debian's chromium (/usr/bin/chromium) and the playwright package; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from lab_pipelines.store import LabStore
+from lab_pipelines_tests.daemon import DagsterDev, dagster_dev
+from lab_pipelines_tests.monitoring.test_ui import CHROMIUM, CHROMIUM_ARGS, SCREENS
+
+DOCS = {
+    "ko/백업-정책.md": "# 백업 정책\n\n백업 작업은 매일 새벽 한 시에 컴퓨트 노드의 모든 볼륨을 "
+    "스토리지 상자로 복사한다. 복사가 끝나면 체크섬을 비교하여 손상을 찾는다.\n",
+    "en/gpu-notes.md": "# GPU notes\n\nThe inference node keeps the embedding model resident in "
+    "GPU memory so that the first request of the morning does not wait for a load.\n",
+}
+RUNS = "{ runsOrError { ... on Runs { results { runId assetSelection { path } } } } }"
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
+)
+
+
+def _runs(dev: DagsterDev) -> dict[str, list[str]]:
+    results = dev.graphql(RUNS)["runsOrError"]["results"]
+    return {r["runId"]: ["/".join(a["path"]) for a in r["assetSelection"] or []] for r in results}
+
+
+def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
+    SCREENS.mkdir(exist_ok=True)
+    shots = tmp_path / "screens"
+    shots.mkdir()
+    taken: list[Path] = []
+    expect = playwright_api.expect
+    expect.set_options(timeout=60_000)  # a loaded machine renders the asset pages slowly
+
+    with dagster_dev(tmp_path) as dev:
+        for doc_id, text in DOCS.items():
+            (dev.inbox / doc_id).parent.mkdir(parents=True, exist_ok=True)
+            (dev.inbox / doc_id).write_text(text, encoding="utf-8")
+        dev.wait_until(
+            lambda: all(dev.materialization_runs("summaries", d) for d in DOCS), 240, "summaries"
+        )
+        runs = {dev.materialization_runs("summaries", d)[0] for d in DOCS}
+        assert len(runs) == 1, "both documents were meant to share one ranged run"
+        summaries = LabStore(dev.data / "lancedb").summaries(list(DOCS))
+
+        with playwright_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.set_default_timeout(30_000)
+
+            def take(step: str) -> None:
+                path = shots / f"{len(taken) + 1:02d}-assets-{step}.png"
+                page.screenshot(path=str(path))
+                shutil.copy(path, SCREENS / path.name)
+                taken.append(path)
+
+            step = "start"
+            try:
+                step = "open the UI"
+                page.goto(f"http://127.0.0.1:{dev.port}/assets", wait_until="domcontentloaded")
+                # A fresh instance greets with "Join the Dagster community": skip it, as a person.
+                skip = page.get_by_role("dialog").get_by_role("button", name="Skip")
+                with contextlib.suppress(playwright_api.TimeoutError):
+                    skip.wait_for(timeout=20_000)
+                    skip.click()
+                expect(page.get_by_role("dialog")).to_have_count(0)
+                expect(page.get_by_text("ad_hoc_output").first).to_be_visible()
+                for doc_id in DOCS:
+                    step = f"open the summaries partition {doc_id}"
+                    quoted = urllib.parse.quote(doc_id, safe="")
+                    page.goto(
+                        f"http://127.0.0.1:{dev.port}/assets/summaries?view=partitions"
+                        f"&partition={quoted}",
+                        wait_until="domcontentloaded",
+                    )
+                    own = summaries[doc_id]["summary"]
+                    expect(page.get_by_text(own[:40]).first).to_be_visible()
+                    other = next(d for d in DOCS if d != doc_id)
+                    expect(page.get_by_text(summaries[other]["summary"][:40])).to_have_count(0)
+                    take(f"partition-{len(taken) + 1}")
+
+                step = "open ad_hoc_output"
+                before = _runs(dev)
+                page.goto(
+                    f"http://127.0.0.1:{dev.port}/assets/ad_hoc_output",
+                    wait_until="domcontentloaded",
+                )
+                materialize = page.get_by_role("button", name=re.compile(r"\bMaterialize$"))
+                expect(materialize.first).to_be_visible()
+                take("ad-hoc-asset-page")
+
+                step = "click Materialize on ad_hoc_output"
+                materialize.first.click()
+                dialog = page.get_by_role("dialog")
+                expect(dialog.get_by_text(re.compile("Launchpad"))).to_be_visible()
+                expect(dialog.get_by_text("question").first).to_be_visible()
+                take("ad-hoc-launchpad")
+                time.sleep(3)  # a launched run would be in the run storage by now
+                after = _runs(dev)
+                launched = {run: assets for run, assets in after.items() if run not in before}
+                assert not launched, f"Materialize launched runs: {launched}"
+            except (AssertionError, playwright_api.Error) as err:
+                with contextlib.suppress(playwright_api.Error):  # the page itself may be gone
+                    take(f"failed-at-{re.sub(r'[^a-z]+', '-', step.lower())}")
+                pytest.fail(f"step {step!r} failed: {err}\nscreenshots: {taken}")
+            finally:
+                browser.close()
