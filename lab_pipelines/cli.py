@@ -59,7 +59,7 @@ def cmd_run(settings: Settings, timeout_s: float) -> None:
         print("\n".join(failures))
         raise SystemExit(f"{len(failures)} runs failed; see the Dagster UI for their logs")
     # The ledger reads the usage rows every run wrote; it calls no model and takes no pool.
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
+    from lab_pipelines.defs.dagster_private import set_defs_state_storage
 
     with set_defs_state_storage(instance.defs_state_storage):
         definitions = defs()

@@ -34,7 +34,7 @@ def lab(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
 def _fresh_defs_state_storage():  # noqa: ANN202
     """Each test starts without a DefsStateStorage left in Dagster's context by an earlier
     test's instance (a closed or collected instance there breaks loading the code location)."""
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
+    from lab_pipelines.defs.dagster_private import set_defs_state_storage
 
     with set_defs_state_storage(None):
         yield

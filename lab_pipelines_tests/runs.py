@@ -42,9 +42,8 @@ def _sync(instance: dg.DagsterInstance, name: str, wanted: list[str]) -> list[st
 def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
     """Register the lab's inbox and requests, then run document_pipeline, generation and
     cost_report over every partition; raise SystemExit naming each failed step's cause."""
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
-
     from lab_pipelines.definitions import defs
+    from lab_pipelines.defs.dagster_private import set_defs_state_storage
 
     settings = load_settings()
     instance = _instance(settings)

@@ -24,13 +24,8 @@ from pathlib import Path
 
 import dagster as dg
 
-# No public constructor for the pointer from a check to the materialisation it judged; without
-# it the partition's check status is dropped as not current (asset_check_state.py).
-from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-    AssetCheckEvaluationTargetMaterializationData,
-)
-
 from lab_pipelines import quality
+from lab_pipelines.defs.dagster_private import AssetCheckEvaluationTargetMaterializationData
 from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource

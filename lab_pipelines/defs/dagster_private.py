@@ -4,11 +4,20 @@ Each has no public equivalent in Dagster 1.13.27; `lab_pipelines_tests/defs/test
 pins the behaviour we rely on, so an upgrade that changes them fails a test instead of a run.
 """
 
+# The pointer from a check evaluation to the materialisation it judged: without it a partition's
+# check status is dropped as not current (asset_check_state.py); no public constructor.
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster._core.scheduler.instigation import (  # what the CLI reads of sensor ticks
     InstigatorStatus,
     InstigatorType,
     TickStatus,
 )
+
+# Loading the code location against a given instance's state storage (what `with instance:`
+# does) rather than whatever an earlier instance of the process left in Dagster's context.
+from dagster._core.storage.defs_state.base import set_defs_state_storage
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,  # a ranged run is named by these two run tags
     ASSET_PARTITION_RANGE_START_TAG,
@@ -16,6 +25,8 @@ from dagster._core.storage.tags import (
 )
 
 __all__ = [
+    "AssetCheckEvaluationTargetMaterializationData",
+    "set_defs_state_storage",
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "PARTITION_NAME_TAG",

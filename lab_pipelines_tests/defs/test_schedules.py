@@ -1,71 +1,83 @@
-"""The night backfill and the daily digest, evaluated on a real instance after a real run."""
+"""The night backfill through the real daemon, and the daily digest on a real instance."""
 
+import shutil
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus
-from dagster._core.storage.tags import (
+
+from lab_pipelines.defs.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    InstigatorType,
 )
-from dagster._core.test_utils import create_run_for_test
-
 from lab_pipelines.defs.generate.assets import daily_digest
-from lab_pipelines.defs.ingest.schedules import night_backfill
-from lab_pipelines.defs.resources import LocalModelsResource, build_resources
+from lab_pipelines.defs.resources import build_resources
 from lab_pipelines.store import OUTPUTS, LabStore
+from lab_pipelines_tests.daemon import dagster_dev
+from lab_pipelines_tests.fixtures import SAMPLES
 from lab_pipelines_tests.runs import materialize_lab
 
 
-def evaluate(lab, **overrides) -> list[dg.RunRequest] | dg.SkipReason:  # noqa: ANN001
-    resources = {**build_resources(lab.settings, as_env_vars=False), **overrides}
-    # Not closed here: like the CLI, the test process keeps the DAGSTER_HOME instance open.
-    context = dg.build_schedule_context(
-        instance=dg.DagsterInstance.get(),
-        scheduled_execution_time=datetime(2026, 11, 27, 16, 0, tzinfo=UTC),
-        resources={k: resources[k] for k in ("inbox", "lance", "local_models")},
-    )
-    return night_backfill(context)
+def schedule_ticks(home, name: str) -> list:  # noqa: ANN001
+    """The finished ticks of schedule ``name``, newest first."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        states = instance.all_instigator_state(instigator_type=InstigatorType.SCHEDULE)
+        state = next((s for s in states if s.name == name), None)
+        if state is None:
+            return []
+        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id)
+        return [t for t in ticks if t.status.value != "STARTED"]
 
 
-def test_nothing_to_do_after_a_complete_run(lab):
-    materialize_lab()
-    result = evaluate(lab)
-    assert (
-        isinstance(result, dg.SkipReason) and "all 6 documents are current" in result.skip_message
-    )
+def night_runs(home) -> list[dg.DagsterRun]:  # noqa: ANN001
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return list(instance.get_runs(dg.RunsFilter(tags={"lab/trigger": "night_backfill"})))
 
 
-def test_a_new_embedding_model_makes_every_document_stale_in_one_batched_run(lab):
-    materialize_lab()
-    switched = LocalModelsResource(backend="live", embedding_model="qwen3-embedding")
-    (request,) = evaluate(lab, local_models=switched)
-    assert request.tags["lab/documents"] == "6"
-    assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == "en/gitops.rst"
-    assert request.tags[ASSET_PARTITION_RANGE_END_TAG] == "ko/node-labels.md"
-    assert request.run_key.startswith("night:2026-11-28:")  # 01:00 in Seoul
+def test_the_night_backfill_finds_what_the_sensor_cannot_see(tmp_path):
+    """Through the daemon, with the backfill's cron at every minute: after the sensor has taken
+    the inbox the backfill finds nothing; after the chunk settings change (no file changed, so
+    the sensor sees nothing) it re-runs all six documents in one ranged run, then nothing."""
+    shutil.copytree(SAMPLES / "inbox", tmp_path / "inbox")
+    every_minute = {"LAB_NIGHT_BACKFILL_CRON": "* * * * *", "LAB_SENSOR_INTERVAL_S": "3"}
+    with dagster_dev(tmp_path, **every_minute) as dev:
+        store = LabStore(dev.data / "lancedb")
+        dev.wait_until(lambda: store.count("summaries") == 6, 300, "the sensor's run")
+        since = time.time()
+        dev.wait_until(
+            lambda: [t for t in schedule_ticks(dev.home, "night_backfill") if t.timestamp > since],
+            150,
+            "a night_backfill tick",
+        )
+        tick = next(t for t in schedule_ticks(dev.home, "night_backfill") if t.timestamp > since)
+        assert tick.status.value == "SKIPPED" and "all 6 documents are current" in (
+            tick.skip_reason or ""
+        ), tick
+        assert night_runs(dev.home) == []
 
+    rechunk = {**every_minute, "LAB_CHUNK_CHARS": "300", "LAB_CHUNK_OVERLAP_CHARS": "0"}
+    with dagster_dev(tmp_path, **rechunk) as dev:
+        (run,) = dev.wait_until(lambda: night_runs(dev.home), 150, "a night_backfill run")
+        assert run.tags["lab/documents"] == "6"
+        assert run.tags["lab/reasons"] == "chunker or chunk settings changed"
+        assert run.tags[ASSET_PARTITION_RANGE_START_TAG] == "en/gitops.rst"
+        assert run.tags[ASSET_PARTITION_RANGE_END_TAG] == "ko/node-labels.md"
 
-def test_a_file_edited_on_disk_is_picked_up_and_a_running_one_left_alone(lab):
-    materialize_lab()
-    for name in ("en/gitops.rst", "ko/backup.md"):
-        path = lab.inbox / name
-        path.write_text(path.read_text(encoding="utf-8") + "\n\nOne more line.\n", encoding="utf-8")
-    (request,) = evaluate(lab)
-    assert request.tags["lab/reasons"] == "changed on disk"
-    assert request.tags["lab/documents"] == "2"
-    create_run_for_test(
-        dg.DagsterInstance.get(),
-        job_name="document_pipeline",
-        status=DagsterRunStatus.STARTED,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: "ko/backup.md",
-            ASSET_PARTITION_RANGE_END_TAG: "ko/backup.md",
-        },
-    )
-    (request,) = evaluate(lab)  # the daytime run covers ko/backup.md: not processed twice
-    assert request.tags["lab/documents"] == "1"
-    assert request.tags[ASSET_PARTITION_RANGE_START_TAG] == "en/gitops.rst"
+        def finished() -> bool:
+            with dg.DagsterInstance.from_config(str(dev.home)) as instance:
+                return instance.get_run_by_id(run.run_id).is_finished
+
+        dev.wait_until(finished, 300, "the night run to finish")
+        with dg.DagsterInstance.from_config(str(dev.home)) as instance:
+            assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.SUCCESS
+        since = time.time()
+        dev.wait_until(
+            lambda: [t for t in schedule_ticks(dev.home, "night_backfill") if t.timestamp > since],
+            150,
+            "the next night_backfill tick",
+        )
+        assert len(night_runs(dev.home)) == 1  # the run made them current: nothing more
 
 
 def test_the_daily_digest_cites_the_documents_of_the_day(lab):

@@ -1,164 +1,225 @@
-"""The inbox and requests sensors on a real DagsterInstance, tick by tick."""
+"""The inbox and requests sensors through the real daemon (`dagster dev`), as an owner meets them.
 
+Each test changes files the way a person does and waits for what the daemon makes of it: runs
+in the instance, rows in LanceDB, hits in `lab-pipelines search`.
+"""
+
+from __future__ import annotations
+
+import json
 import os
 import time
-from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
-from lab_pipelines.defs.generate.sensors import requests_sensor
-from lab_pipelines.defs.ingest.sensors import inbox_sensor
-from lab_pipelines.defs.resources import (
-    InboxResource,
-    LanceStoreResource,
-    LocalModelsResource,
-    TelemetryResource,
-)
+from lab_pipelines.cli import main
+from lab_pipelines.defs.dagster_private import InstigatorType
 from lab_pipelines.store import LabStore
+from lab_pipelines_tests.daemon import DagsterDev, dagster_dev
+from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+
+INTERVAL_S = 3  # LAB_SENSOR_INTERVAL_S in these tests
+FIRST = "# Quokka notes\n\nThe quokka census runs on node A every spring.\n"
+EDITED = "# Marmot notes\n\nThe marmot census moved to node B this winter.\n"
 
 
-class Inbox:
-    """An inbox folder, a real instance, and the sensor ticking over them."""
+def search(dev: DagsterDev, query: str, monkeypatch, capsys) -> list[str]:  # noqa: ANN001
+    """`lab-pipelines search QUERY --json` over the lab, as its owner would type it."""
+    for name, value in dev.env.items():
+        if name.startswith(("LAB_", "DAGSTER_HOME")):
+            monkeypatch.setenv(name, value)
+    capsys.readouterr()
+    main(["search", query, "--k", "3", "--json", "--mode", "fts"])
+    return [json.loads(line)["doc_id"] for line in capsys.readouterr().out.splitlines()]
 
-    def __init__(self, root: Path, instance: dg.DagsterInstance, settle_s: int = 0) -> None:
-        self.dir = root / "inbox"
-        self.dir.mkdir()
-        (root / "requests").mkdir()
-        self.requests = root / "requests"
-        self.data = root / "data"
-        self.instance = instance
-        self.cursor: str | None = None
-        self.resources = {
-            "inbox": InboxResource(
-                inbox_dir=str(self.dir), requests_dir=str(self.requests), settle_s=settle_s
-            ),
-            "lance": LanceStoreResource(data_dir=str(self.data)),
-            "local_models": LocalModelsResource(),
-            "telemetry": TelemetryResource(),
-        }
 
-    def write(self, name: str, text: str, age_s: float = 60) -> Path:
-        path = self.dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        stamp = time.time() - age_s
-        os.utime(path, (stamp, stamp))
-        return path
+def instance(dev: DagsterDev) -> dg.DagsterInstance:
+    return dg.DagsterInstance.from_config(str(dev.home))
 
-    def tick(self, sensor=inbox_sensor, cursor: str | None = None) -> dg.SensorResult:  # noqa: ANN001
-        context = dg.build_sensor_context(
-            instance=self.instance,
-            cursor=self.cursor if cursor is None else cursor,
-            resources=self.resources,
+
+def runs_of(dev: DagsterDev, job: str) -> list[dg.DagsterRun]:
+    with instance(dev) as inst:
+        return list(inst.get_runs(dg.RunsFilter(job_name=job)))
+
+
+def wait_for_run_after(dev: DagsterDev, job: str, since: float) -> dg.DagsterRun:
+    """The first run of ``job`` created after ``since``; fail if the sensor took longer than
+    two intervals (plus the settle time and a tick's own work) to ask for it."""
+
+    def created() -> dg.DagsterRun | None:
+        with instance(dev) as inst:
+            records = inst.get_run_records(dg.RunsFilter(job_name=job))
+        fresh = [r for r in records if r.create_timestamp.timestamp() > since]
+        return min(fresh, key=lambda r: r.create_timestamp).dagster_run if fresh else None
+
+    run = dev.wait_until(created, 4 * INTERVAL_S + 30, f"a {job} run")
+    with instance(dev) as inst:
+        record = inst.get_run_record_by_id(run.run_id)
+    latency = record.create_timestamp.timestamp() - since
+    assert latency <= 2 * INTERVAL_S + 1 + 10, f"the sensor asked after {latency:.1f} s"
+    return run
+
+
+def test_drop_edit_revert_delete_and_drop_again_each_reach_search(tmp_path, monkeypatch, capsys):
+    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
+        note = dev.inbox / "note.md"
+        store = LabStore(dev.data / "lancedb")
+        steps = [("drop", FIRST, "quokka"), ("edit", EDITED, "marmot"), ("revert", FIRST, "quokka")]
+        for step, text, word in steps:
+            since = time.time()
+            note.write_text(text, encoding="utf-8")
+            run = wait_for_run_after(dev, "document_pipeline", since)
+            dev.wait_until(
+                lambda word=word: search(dev, word, monkeypatch, capsys)[:1] == ["note.md"],
+                120,
+                f"search to find the note after the {step} (run {run.run_id})",
+            )
+            other = "marmot" if word == "quokka" else "quokka"
+            assert "note.md" not in search(dev, other, monkeypatch, capsys), step
+
+        note.unlink()
+        dev.wait_until(lambda: store.documents(["note.md"]) == [], 2 * INTERVAL_S + 30, "delete")
+        assert search(dev, "quokka", monkeypatch, capsys) == []
+        with instance(dev) as inst:
+            assert "note.md" not in inst.get_dynamic_partitions("documents")
+
+        since = time.time()
+        note.write_text(FIRST, encoding="utf-8")  # the same bytes as the first drop
+        wait_for_run_after(dev, "document_pipeline", since)
+        dev.wait_until(
+            lambda: search(dev, "quokka", monkeypatch, capsys)[:1] == ["note.md"],
+            120,
+            "search to find the note dropped back",
         )
-        result = sensor(context)
-        self.cursor = result.cursor
-        for request in result.dynamic_partitions_requests or []:
-            # What the sensor daemon does with the requests before launching the runs.
-            if isinstance(request, dg.AddDynamicPartitionsRequest):
-                self.instance.add_dynamic_partitions(
-                    request.partitions_def_name, request.partition_keys
-                )
-            else:
-                for key in request.partition_keys:
-                    self.instance.delete_dynamic_partition(request.partitions_def_name, key)
-        return result
+        # Four runs for four changes: none was skipped as a run key seen before.
+        assert len(runs_of(dev, "document_pipeline")) == 4
 
 
-@pytest.fixture
-def inbox(tmp_path):  # noqa: ANN001, ANN201
-    with dg.instance_for_test() as instance:
-        yield Inbox(tmp_path, instance)
+def test_a_request_deleted_and_re_added_is_answered_again(tmp_path):
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "node.md").write_text(FIRST, encoding="utf-8")
+    (tmp_path / "requests").mkdir()
+    question = tmp_path / "requests" / "census.md"
+    question.write_text("Where does the quokka census run?\n", encoding="utf-8")
+    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
+        store = LabStore(dev.data / "lancedb")
+        answered = lambda: store.count("outputs", "request_id = 'census.md'") == 1  # noqa: E731
+        dev.wait_until(answered, 240, "the first answer")
+        question.unlink()
+        dev.wait_until(lambda: not answered(), 2 * INTERVAL_S + 30, "the answer to go")
+        since = time.time()
+        question.write_text("Where does the quokka census run?\n", encoding="utf-8")
+        wait_for_run_after(dev, "generation", since)
+        dev.wait_until(answered, 120, "the answer to the re-added request")
+        assert len(runs_of(dev, "generation")) == 2
 
 
-def ranges(result: dg.SensorResult) -> list[tuple[str, str]]:
-    return [
-        (r.tags[ASSET_PARTITION_RANGE_START_TAG], r.tags[ASSET_PARTITION_RANGE_END_TAG])
-        for r in result.run_requests
-    ]
+def test_a_failed_runs_documents_are_asked_for_again_on_a_later_tick(tmp_path, fake_gemini):
+    (tmp_path / "inbox").mkdir()
+    for i in range(3):
+        (tmp_path / "inbox" / f"doc-{i}.md").write_text(FIRST + f"\nPart {i}.\n")
+    with FakeOllama() as ollama:
+        # The first summary request finds no model: the run fails at once, naming the fix.
+        ollama.fail_next(1, 404, "model 'exaone3.5:7.8b' not found", path="/api/chat")
+        live = {
+            "LAB_BACKEND": "live",
+            "OLLAMA_HOST": ollama.url,
+            "LAB_GEMINI_BASE_URL": fake_gemini.url,
+            "GEMINI_API_KEY": "test-key-not-secret",
+            "LAB_OLLAMA_RETRY_DELAY_MS": "20",
+            "LAB_SENSOR_INTERVAL_S": str(INTERVAL_S),
+        }
+        with dagster_dev(tmp_path, **live) as dev:
+
+            def settled() -> list[dg.DagsterRun] | None:
+                runs = runs_of(dev, "document_pipeline")
+                done = [r for r in runs if r.status == dg.DagsterRunStatus.SUCCESS]
+                return runs if done else None
+
+            runs = dev.wait_until(settled, 300, "a successful retry")
+    by_attempt = {r.tags["lab/attempt"]: r for r in runs}
+    assert by_attempt["1"].status == dg.DagsterRunStatus.FAILURE
+    assert by_attempt["2"].status == dg.DagsterRunStatus.SUCCESS
+    assert by_attempt["2"].tags["lab/documents"] == "3"
+    store = LabStore(tmp_path / "data" / "lancedb")
+    assert set(store.summaries([f"doc-{i}.md" for i in range(3)])) == {
+        f"doc-{i}.md" for i in range(3)
+    }
 
 
-def test_a_new_file_adds_a_partition_and_requests_its_run(inbox):
-    inbox.write("ko/노드.md", "# 노드\n\n노드 B는 모델을 서빙한다.")
-    result = inbox.tick()
-    (add,) = result.dynamic_partitions_requests
-    assert add.partition_keys == ["ko/노드.md"]
-    assert ranges(result) == [("ko/노드.md", "ko/노드.md")]
-    assert result.run_requests[0].run_key.startswith("inbox:ko/노드.md")
+def test_a_document_deleted_while_a_queued_run_covers_it(tmp_path):
+    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
+        with instance(dev) as inst:  # hold every run in the queue: no pool slot free
+            for pool in ("ollama", "lancedb"):
+                inst.event_log_storage.set_concurrency_slots(pool, 0)
+        for name in ("a", "b", "c"):
+            (dev.inbox / f"{name}.md").write_text(FIRST + f"\nNote {name}.\n")
+        queued = dev.wait_until(
+            lambda: [r for r in runs_of(dev, "document_pipeline") if r.status.value == "QUEUED"],
+            60,
+            "a queued run",
+        )[0]
+        assert queued.tags["lab/documents"] == "3"
+        (dev.inbox / "b.md").unlink()
+        time.sleep(3 * INTERVAL_S)  # three ticks see the deletion while the run waits
+        with instance(dev) as inst:
+            assert "b.md" in inst.get_dynamic_partitions("documents")  # its range still holds
+            for pool in ("ollama", "lancedb"):
+                inst.event_log_storage.set_concurrency_slots(pool, 1)
+        store = LabStore(dev.data / "lancedb")
+
+        def finished() -> dg.DagsterRun | None:
+            with instance(dev) as inst:
+                run = inst.get_run_by_id(queued.run_id)
+                gone = "b.md" not in inst.get_dynamic_partitions("documents")
+            return run if run.is_finished and gone else None
+
+        run = dev.wait_until(finished, 240, "the run to end and b.md to go")
+        assert run.status == dg.DagsterRunStatus.SUCCESS
+        assert set(store.summaries(["a.md", "b.md", "c.md"])) == {"a.md", "c.md"}
+        assert store.documents(["b.md"]) == []
 
 
-def test_changed_content_reruns_but_a_touch_does_nothing(inbox):
-    path = inbox.write("a.md", "first version")
-    inbox.tick()
-    os.utime(path, (time.time() - 30, time.time() - 30))  # touched, same bytes
-    assert inbox.tick().run_requests == []
-    inbox.write("a.md", "second version")
-    result = inbox.tick()
-    assert ranges(result) == [("a.md", "a.md")]
-    assert result.dynamic_partitions_requests == []  # the partition exists already
-    first_key = result.run_requests[0].run_key
-    inbox.write("a.md", "third version")
-    assert inbox.tick().run_requests[0].run_key != first_key  # a new version, a new run key
+# 10,000 files make 100 queued runs, and the daemon takes 3-25 s to create each ranged run on
+# this machine (more when it is loaded): the full size is opt-in (LAB_SLOW_TESTS=1); CI runs
+# 300 files, 3 runs. The cursor holds no index, so its size does not depend on the count.
+FILES = 10_000 if os.environ.get("LAB_SLOW_TESTS") else 300
 
 
-def test_a_deleted_file_loses_its_partition_and_its_rows(inbox):
-    inbox.write("gone.md", "to be deleted")
-    inbox.tick()
-    store = LabStore(inbox.data / "lancedb")
-    store.upsert_documents([{"doc_id": "gone.md", "path": "gone.md", "status": "ok", "text": "x"}])
-    (inbox.dir / "gone.md").unlink()
-    result = inbox.tick()
-    (delete,) = result.dynamic_partitions_requests
-    assert isinstance(delete, dg.DeleteDynamicPartitionsRequest)
-    assert delete.partition_keys == ["gone.md"]
-    assert store.documents(["gone.md"]) == []
-    assert inbox.instance.get_dynamic_partitions("documents") == []
+@pytest.mark.parametrize("files", [FILES])
+def test_the_cursor_stays_small_over_many_files(tmp_path, files):
+    inbox = tmp_path / "inbox"
+    for i in range(files):
+        folder = inbox / f"f{i // 500:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"note-{i:05d}.md").write_text(f"# Note {i}\n\nBody {i}.\n")
+    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
+        with instance(dev) as inst:
+            for pool in ("ollama", "lancedb"):
+                inst.event_log_storage.set_concurrency_slots(pool, 0)  # measure ticks, not runs
 
+        def ticks() -> list | None:
+            with instance(dev) as inst:
+                states = inst.all_instigator_state(instigator_type=InstigatorType.SENSOR)
+                state = next((s for s in states if s.name == "inbox_sensor"), None)
+                if state is None:
+                    return None
+                found = inst.get_ticks(state.instigator_origin_id, state.selector_id)
+                done = [t for t in found if t.status.value != "STARTED"]
+                return (state, done) if len(done) >= 4 else None
 
-def test_half_written_and_temporary_files_wait(tmp_path):
-    with dg.instance_for_test() as instance:
-        inbox = Inbox(tmp_path, instance, settle_s=30)
-        inbox.write("big.pdf.part", "partial download", age_s=0)
-        inbox.write("notes.md", "still being written", age_s=0)
-        assert inbox.tick().run_requests == []  # too fresh: maybe still being copied
-        result = inbox.tick()  # same size and mtime as last tick: settled
-        assert ranges(result) == [("notes.md", "notes.md")]
-        assert instance.get_dynamic_partitions("documents") == ["notes.md"]  # never the .part
-
-
-def test_five_hundred_files_at_once_become_five_runs(inbox):
-    for i in range(500):
-        inbox.write(f"drop/doc-{i:03}.md", f"document number {i}")
-    result = inbox.tick()
-    assert len(result.run_requests) == 5
-    assert ranges(result)[0] == ("drop/doc-000.md", "drop/doc-099.md")
-    assert sum(int(r.tags["lab/documents"]) for r in result.run_requests) == 500
-
-
-def test_a_repeated_tick_launches_nothing_twice(inbox):
-    inbox.write("a.md", "text")
-    before = inbox.cursor
-    first = inbox.tick()
-    # The same tick evaluated again (e.g. its cursor was not saved) asks for the same run key,
-    # which the daemon will not launch twice; the next tick asks for nothing.
-    again = inbox.tick(cursor=before or "")
-    assert [r.run_key for r in again.run_requests] == [r.run_key for r in first.run_requests]
-    assert inbox.tick().run_requests == []
-
-
-def test_a_new_or_edited_request_file_generates_its_output(inbox):
-    (inbox.requests / "q.md").write_text("What is node B for?")
-    old = time.time() - 60
-    os.utime(inbox.requests / "q.md", (old, old))
-    result = inbox.tick(requests_sensor)
-    (request,) = result.run_requests
-    assert request.partition_key == "q.md" and request.run_key.startswith("request:q.md:")
-    assert inbox.tick(requests_sensor).run_requests == []
-    (inbox.requests / "q.md").write_text("What is node A for?")
-    os.utime(inbox.requests / "q.md", (old + 5, old + 5))
-    assert [r.partition_key for r in inbox.tick(requests_sensor).run_requests] == ["q.md"]
+        state, done = dev.wait_until(ticks, 300 + files * 0.6, "four inbox ticks")
+        with instance(dev) as inst:
+            assert len(inst.get_dynamic_partitions("documents")) == files
+            assert len(runs_of(dev, "document_pipeline")) == files // 100
+    cursor = state.instigator_data.cursor
+    assert len(cursor.encode()) <= 1024, cursor
+    quiet = [t for t in done if not t.run_ids]
+    per_tick = sum(len(dg.serialize_value(t.tick_data)) for t in quiet) / len(quiet)
+    per_day_mb = per_tick * 86_400 / 30 / 1e6  # one tick every 30 s, the shipped interval
+    print(
+        f"\n{files} files: cursor {len(cursor)} bytes; a quiet tick row {per_tick:.0f} bytes "
+        f"→ {per_day_mb:.2f} MB of tick rows a day at 30 s ticks (was ~1.3 GB with the index)"
+    )
+    assert per_day_mb < 5

@@ -1,7 +1,6 @@
 """Failed runs as a metric, for the 'pipeline failing' alert."""
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
 
 from lab_pipelines.defs.resources import TelemetryResource
 from lab_pipelines.metrics import failures_registry, push
@@ -12,5 +11,5 @@ from lab_pipelines.metrics import failures_registry, push
     description="Pushes the count of failed runs to the Pushgateway when one is configured.",
 )
 def run_failure_metrics(context: dg.RunFailureSensorContext, telemetry: TelemetryResource) -> None:
-    failed = context.instance.get_runs_count(RunsFilter(statuses=[DagsterRunStatus.FAILURE]))
+    failed = context.instance.get_runs_count(dg.RunsFilter(statuses=[dg.DagsterRunStatus.FAILURE]))
     push(telemetry.pushgateway_url, "run_failures", failures_registry(failed))
