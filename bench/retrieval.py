@@ -75,12 +75,20 @@ def quality(args: argparse.Namespace) -> dict:
     embedder = build_resources(settings, as_env_vars=False)["local_models"].embedder()
     questions = load_questions(Path(args.questions))
     out: dict = {"questions": len(questions), "backend": settings.backend, "modes": {}}
-    for mode in ("fts", "vector", "hybrid"):
+    from retrieval_modes import searches
+
+    search = searches(store, embedder, retrieve)
+    for mode in (
+        "fts",
+        "vector",
+        "hybrid",
+        *(("rrf_fts_vector", "lancedb_rrf") if args.native else ()),
+    ):
         per_q = []
         latencies = []
         for q in questions:
             started = time.perf_counter()
-            hits = retrieve(store, embedder, q["question"], k=60, mode=mode)
+            hits = search(q["question"], mode)
             latencies.append(time.perf_counter() - started)
             docs = ranked_documents(hits, 10)
             rank = next((i + 1 for i, d in enumerate(docs) if d in q["answers"]), None)
@@ -337,6 +345,9 @@ def main() -> None:
     q = sub.add_parser("quality")
     q.add_argument("--data", required=True)
     q.add_argument("--questions", default=str(HERE / "retrieval_questions.tsv"))
+    q.add_argument(
+        "--native", action="store_true", help="also LanceDB's hybrid query + RRFReranker"
+    )
     q.add_argument(
         "--brief", action="store_true", help="figures only, no per-question misses (test set)"
     )

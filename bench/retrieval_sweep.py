@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--body", default="current")
     parser.add_argument("--strategies", default="fts")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument("--stem", action="store_true", help="the index's English stemmer")
+    parser.add_argument("--no-stem", dest="stem", action="store_false")
     args = parser.parse_args()
 
     from lab_pipelines.store_search import SearchPlan, rank_rows, text_index_config
@@ -83,7 +85,9 @@ def main() -> None:
     work = lancedb.connect(args.work)
     scratch = work.create_table(f"v_{args.body}", pa.Table.from_pylist(data), mode="overwrite")
     for column in ("terms", "head"):
-        scratch.create_index(column, config=text_index_config(), name=f"{column}_idx", replace=True)
+        scratch.create_index(
+            column, config=text_index_config(args.stem), name=f"{column}_idx", replace=True
+        )
     from lab_pipelines.text.lexical_embedding import lexical_vector
 
     dev = load_questions(HERE / "retrieval_questions.tsv")
@@ -110,7 +114,11 @@ def main() -> None:
 
         result = {"dev": evaluate(rank_docs, dev), "cross": evaluate(rank_docs, cross)}
         misses = {k: v.pop("miss") for k, v in result.items()}
-        print(json.dumps({"body": args.body, "plan": name, **result}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"body": args.body, "stem": args.stem, "plan": name, **result}, ensure_ascii=False
+            )
+        )
         if args.misses:
             print(json.dumps(misses))
 

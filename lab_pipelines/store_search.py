@@ -13,6 +13,8 @@ from typing import Any
 from lancedb.index import FTS
 from lancedb.query import BooleanQuery, MatchQuery, Occur
 
+from lab_pipelines.text.index_terms import INDEX_STEMS
+
 # IVF partitions: ~4096 rows each (LanceDB's guidance). A search probes 40 % of them (at least
 # 16) and re-ranks refine x k candidates exactly: ANN recall@10 >= 0.95 from 10k to 1M rows
 # (bench/RESULTS.md and RESULTS-1M.md, figure 6; 16 probes at 1M rows gave 0.72).
@@ -24,13 +26,14 @@ ROW_COLUMNS = ["row_id", "doc_id", "kind", "text"]
 _HANGUL = re.compile(r"[가-힣]")
 
 
-def text_index_config() -> FTS:
-    """The terms are already tokenised (Korean morphemes and bigrams, English stems):
-    whitespace splitting is all the index has to do."""
+def text_index_config(stem: bool = INDEX_STEMS) -> FTS:
+    """The terms are already tokenised (Korean morphemes, lower-case English words without
+    stop words): the index splits them on whitespace and stems the English ones (Snowball;
+    Hangul passes through it unchanged)."""
     return FTS(
         base_tokenizer="whitespace",
         lower_case=False,
-        stem=False,
+        stem=stem,
         remove_stop_words=False,
         ascii_folding=False,
         with_position=False,
