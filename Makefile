@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 DAGSTER_HOME ?= $(CURDIR)/.lab_data/dagster_home
 export DAGSTER_HOME
 
-.PHONY: venv run dev test bench clean
+.PHONY: venv run dev dev-postgres test bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ run: venv
 dev: venv
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp deployment/local/dagster.yaml $(DAGSTER_HOME)/
+	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
+
+# The same with PostgreSQL storage for heavy local use (README, "Local storage").
+dev-postgres: export DAGSTER_HOME = $(CURDIR)/.lab_data/dagster_home_pg
+dev-postgres: venv
+	$(PIP) install -q -e '.[postgres]'
+	@test -n "$$DAGSTER_PG_URL" || { echo "set DAGSTER_PG_URL (README, Local storage)"; exit 1; }
+	mkdir -p $(DAGSTER_HOME)
+	test -f $(DAGSTER_HOME)/dagster.yaml || cp deployment/local/dagster-postgres.yaml $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -h 127.0.0.1 -p 3000
 
 # The whole test suite (what .ci/run calls).

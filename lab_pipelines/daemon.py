@@ -117,9 +117,15 @@ def _describe(run: dg.DagsterRun) -> str:
     return f"{run.job_name} [{tags.get('lab/documents', '1')} partitions: {span}]"
 
 
-def _sensor_states(instance: dg.DagsterInstance) -> dict[str, object]:
-    states = instance.all_instigator_state(instigator_type=InstigatorType.SENSOR)
-    return {state.name: state for state in states if state.name in SENSORS}
+def _sensor_states(instance: dg.DagsterInstance) -> dict[str, list]:
+    """The stored states of the folder sensors, by name. One name can have several states: a
+    daemon started with `-w workspace.yaml` and `dagster dev` reading pyproject.toml load the
+    same code location from two origins (the cursor is shared through the selector)."""
+    found: dict[str, list] = {}
+    for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
+        if state.name in SENSORS:
+            found.setdefault(state.name, []).append(state)
+    return found
 
 
 def _indexed(instance: dg.DagsterInstance, folders: Folders) -> bool:
@@ -138,16 +144,21 @@ def _quiet_since(instance: dg.DagsterInstance, since: float) -> bool:
     """Both sensors ticked after ``since`` and asked for no run; a failed tick is an error."""
     states = _sensor_states(instance)
     for name in SENSORS:
-        state = states.get(name)
-        if state is None:
+        if name not in states:
             return False  # not ticked yet on this instance
-        if state.status == InstigatorStatus.STOPPED:
+        if any(state.status == InstigatorStatus.STOPPED for state in states[name]):
             raise CatchUpError(
                 f"{name} is stopped: start it on the UI's Automation page, or "
                 f"`dagster sensor start {name} -w workspace.yaml`"
             )
-        ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, after=since)
-        done = [t for t in ticks if t.status != TickStatus.STARTED]
+        done = [
+            tick
+            for state in states[name]
+            for tick in instance.get_ticks(
+                state.instigator_origin_id, state.selector_id, after=since
+            )
+            if tick.status != TickStatus.STARTED
+        ]
         for tick in done:
             if tick.status == TickStatus.FAILURE:
                 message = tick.error.message.strip() if tick.error else "no message"

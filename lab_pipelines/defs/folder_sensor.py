@@ -80,7 +80,15 @@ def ranged_run_requests(
             dg.RunRequest(
                 run_key=f"{run_key_prefix}:{span[0]}…{span[-1]}",
                 partition_key=partition_key,
-                tags={**span_tags, **tags, "lab/documents": str(len(span))},
+                tags={
+                    **span_tags,
+                    **tags,
+                    "lab/documents": str(len(span)),
+                    # A run whose worker and code server both died (power cut) holds the pools
+                    # until run monitoring fails it: ~41 s a document at EXAONE speed, so 150 s
+                    # a document, at least 15 min, frees the queue well before the 4 h default.
+                    "dagster/max_runtime": str(max(900, 150 * len(span))),
+                },
             )
         )
     return requests
