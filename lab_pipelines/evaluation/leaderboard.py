@@ -103,15 +103,28 @@ class Ranked:
 
 
 def rank(board: Board, results: Mapping[str, Figures]) -> list[Ranked]:
-    """Candidates by quality (best first), each with its speed rank; no speed ranks last."""
-    by_quality = sorted(results, key=lambda c: (-results[c].get(board.quality_key, 0.0), c))
+    """Candidates by quality (best first), each with its quality and speed rank; equal figures
+    share a rank (1, 1, 3); no speed figure ranks last."""
 
-    def speed_order(c: str) -> tuple[int, float, str]:
+    def quality(c: str) -> float:
+        return results[c].get(board.quality_key, 0.0)
+
+    def speed(c: str) -> float:
         value = results[c].get(board.speed_key, 0.0)
-        return (0 if value > 0 else 1, -value if board.faster_is_higher else value, c)
+        if value <= 0:
+            return float("-inf")
+        return value if board.faster_is_higher else -value
 
-    speed = {c: i for i, c in enumerate(sorted(results, key=speed_order), 1)}
-    return [Ranked(c, results[c], i, speed[c]) for i, c in enumerate(by_quality, 1)]
+    by_quality = sorted(results, key=lambda c: (-quality(c), c))
+    return [
+        Ranked(
+            c,
+            results[c],
+            1 + sum(quality(o) > quality(c) for o in results),
+            1 + sum(speed(o) > speed(c) for o in results),
+        )
+        for c in by_quality
+    ]
 
 
 def _bar(value: float, width: int = 10) -> str:
@@ -154,7 +167,8 @@ def build_leaderboard(
     board.notes += _writer_notes(board, configured)
     parts = [
         f"Node B: {NODE_B_MEMORY_GB:.0f} GB ({NODE_B_RESERVED_GB:.0f} GB left to the system); "
-        f"tonight's backlog: {backlog.documents} documents, ~{backlog.tokens:,} tokens; night "
+        f"tonight's backlog: {backlog.documents} document{'' if backlog.documents == 1 else 's'}, "
+        f"~{backlog.tokens:,} tokens; night "
         f"window: {window_hours:.1f} h.",
     ]
     for kind in KINDS:
