@@ -132,7 +132,13 @@ def test_install_deps_as_a_non_root_user_without_sudo_skips_apt_and_says_why(wor
 
     assert result.returncode == 0, tools.output(result)
     assert "not root and no passwordless sudo" in result.stdout, tools.output(result)
-    for package in ("shellcheck", "prometheus", "prometheus-pushgateway", "age", "python3-venv"):
+    for package in (
+        "shellcheck",
+        "prometheus",
+        "prometheus-pushgateway",
+        "prometheus-alertmanager",
+        "python3-venv",
+    ):
         assert package in result.stdout, tools.output(result)
     assert not log.exists(), "apt-get was called by a non-root user"
 
