@@ -30,6 +30,7 @@ from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
 from lab_pipelines.inbox import scan_inbox
+from lab_pipelines.placement import INFERENCE_NODE, op_tags
 from lab_pipelines.store import CHUNKS, LabStore, embeddings_table_name
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
@@ -201,7 +202,16 @@ def _table_check(
     what: str,
     find: Callable[[InboxResource, LabStore, LocalModelsResource], Sequence[str]],
 ) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=asset, name=name, description=description, blocking=True)
+    # It holds the local-models resource (for the embedding model's name), and the placement
+    # rule puts every step holding an Ollama client on node B: one exact rule beats a special
+    # case, and these reads of LanceDB take seconds.
+    @dg.asset_check(
+        asset=asset,
+        name=name,
+        description=description,
+        blocking=True,
+        op_tags=op_tags(INFERENCE_NODE),
+    )
     def _check(
         inbox: InboxResource, lance: LanceStoreResource, local_models: LocalModelsResource
     ) -> dg.AssetCheckResult:
