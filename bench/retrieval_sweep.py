@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--data", required=True)
     parser.add_argument("--work", default="/tmp/rq/sweep")
     parser.add_argument("--body", default="current")
+    parser.add_argument("--query", help="term variant of queries (default: --body)")
     parser.add_argument("--strategies", default="fts")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--stem", action="store_true", help="the index's English stemmer")
@@ -78,6 +79,7 @@ def main() -> None:
         .to_list()
     }
     body_fn = index_terms.VARIANTS[args.body]
+    query_fn = index_terms.VARIANTS[args.query or args.body]
     for r in data:
         r["terms"] = " ".join(body_fn(r["text"]))
         head = titles.get(r["doc_id"], "") + "\n" + (headings.get(r["row_id"]) or "")
@@ -101,7 +103,7 @@ def main() -> None:
                 question,
                 lexical_vector(question),
                 plan,
-                body_fn,
+                query_fn,
                 60,
                 "hybrid",
                 translate_query,
