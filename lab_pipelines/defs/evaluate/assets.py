@@ -4,7 +4,7 @@ evaluation, its figures as metadata the UI plots; the leaderboard reads the late
 import dagster as dg
 
 from lab_pipelines.defs.embed.assets import embeddings
-from lab_pipelines.defs.evaluate import runner
+from lab_pipelines.defs.evaluate import board, runner
 from lab_pipelines.defs.evaluate.partitions import (
     embedding_candidates,
     summary_candidates,
@@ -32,94 +32,72 @@ _COMMON = dict(
 )
 
 
-@dg.asset(
-    partitions_def=embedding_candidates,
-    deps=[dg.AssetDep(embeddings, partition_mapping=_EVERY_DOCUMENT)],
-    kinds={"ollama", "lancedb"},
-    code_version="retrieval-eval-1",
-    description=(
-        "Recall@5, MRR@10 and nDCG@10 (overall and per language, vector and hybrid) of one "
-        "embedding model on the evaluation set, with query latency and Ollama-measured speed. "
-        "Runs on the model's own `embeddings__<model>` table: a new candidate embeds the store "
-        "once, later evaluations only the questions."
-    ),
-    **_COMMON,
-)
-def retrieval_eval(
-    context: dg.AssetExecutionContext,
-    lance: LanceStoreResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
-    telemetry: TelemetryResource,
-    evaluation: EvaluationResource,
-) -> dg.MaterializeResult:
-    return dg.MaterializeResult(
-        metadata=runner.evaluate_embedding(
-            context,
-            context.partition_key,
-            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
-        )
+def _evaluation(
+    kind: str,
+    name: str,
+    partitions_def: dg.PartitionsDefinition,
+    upstream: dg.AssetsDefinition,
+    kinds: set[str],
+    description: str,
+) -> dg.AssetsDefinition:
+    """One evaluation asset: its partition is the candidate, its metadata the figures."""
+
+    @dg.asset(
+        name=name,
+        partitions_def=partitions_def,
+        deps=[dg.AssetDep(upstream, partition_mapping=_EVERY_DOCUMENT)],
+        kinds=kinds,
+        code_version=f"{name}-1",
+        description=description,
+        **_COMMON,
     )
+    def _evaluate(
+        context: dg.AssetExecutionContext,
+        lance: LanceStoreResource,
+        local_models: LocalModelsResource,
+        text_writer: TextWriterResource,
+        telemetry: TelemetryResource,
+        evaluation: EvaluationResource,
+    ) -> dg.MaterializeResult:
+        resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
+        evaluate = runner.EVALUATE[kind]
+        return dg.MaterializeResult(metadata=evaluate(context, context.partition_key, resources))
+
+    return _evaluate
 
 
-@dg.asset(
-    partitions_def=summary_candidates,
-    deps=[dg.AssetDep(summaries, partition_mapping=_EVERY_DOCUMENT)],
-    kinds={"ollama"},
-    code_version="summary-eval-1",
-    description=(
-        "One summary model on a fixed, seeded sample of documents: throughput from Ollama's own "
-        "timings, resident memory from /api/ps, truncations and map-reduce splits, language and "
-        "length, and a reference-free quality score (key-term coverage x no invented numbers "
-        "or names), plus the optional Gemini judge under LAB_EVAL_JUDGE_USD."
-    ),
-    **_COMMON,
+retrieval_eval = _evaluation(
+    EMBEDDING,
+    "retrieval_eval",
+    embedding_candidates,
+    embeddings,
+    {"ollama", "lancedb"},
+    "Recall@5, MRR@10 and nDCG@10 (overall and per language, vector and hybrid) of one "
+    "embedding model on the evaluation set, with query latency and Ollama-measured speed. "
+    "Runs on the model's own `embeddings__<model>` table: a new candidate embeds the store "
+    "once, later evaluations only the questions.",
 )
-def summary_eval(
-    context: dg.AssetExecutionContext,
-    lance: LanceStoreResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
-    telemetry: TelemetryResource,
-    evaluation: EvaluationResource,
-) -> dg.MaterializeResult:
-    return dg.MaterializeResult(
-        metadata=runner.evaluate_summary(
-            context,
-            context.partition_key,
-            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
-        )
-    )
-
-
-@dg.asset(
-    partitions_def=writer_candidates,
-    deps=[dg.AssetDep(embeddings, partition_mapping=_EVERY_DOCUMENT)],
-    kinds={"gemini"},
-    code_version="writer-eval-1",
-    description=(
-        "The evaluation set's questions answered under one Gemini setting (model@thinking "
-        "budget) from the same retrieved sources: citation validity, whether a right document "
-        "is cited, answer and thinking tokens, dollars per 1,000 answers, optional judge."
-    ),
-    **_COMMON,
+summary_eval = _evaluation(
+    SUMMARY,
+    "summary_eval",
+    summary_candidates,
+    summaries,
+    {"ollama"},
+    "One summary model on a fixed, seeded sample of documents: throughput from Ollama's own "
+    "timings, resident memory from /api/ps, truncations and map-reduce splits, language and "
+    "length, and a reference-free quality score (key-term coverage x no invented numbers or "
+    "names), plus the optional Gemini judge under LAB_EVAL_JUDGE_USD.",
 )
-def writer_eval(
-    context: dg.AssetExecutionContext,
-    lance: LanceStoreResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
-    telemetry: TelemetryResource,
-    evaluation: EvaluationResource,
-) -> dg.MaterializeResult:
-    return dg.MaterializeResult(
-        metadata=runner.evaluate_writer(
-            context,
-            context.partition_key,
-            runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation),
-        )
-    )
-
+writer_eval = _evaluation(
+    WRITER,
+    "writer_eval",
+    writer_candidates,
+    embeddings,
+    {"gemini"},
+    "The evaluation set's questions answered under one Gemini setting (model@thinking "
+    "budget) from the same retrieved sources: citation validity, whether a right document "
+    "is cited, answer and thinking tokens, dollars per 1,000 answers, optional judge.",
+)
 
 EVAL_ASSETS = {EMBEDDING: retrieval_eval, SUMMARY: summary_eval, WRITER: writer_eval}
 
@@ -147,7 +125,7 @@ def model_leaderboard(
 ) -> dg.MaterializeResult:
     candidates = runner.configured_candidates(evaluation, local_models, text_writer)
     configured = {kind: candidates.of(kind)[0] for kind in KINDS}
-    _, metadata = runner.leaderboard(
+    _, metadata = board.leaderboard(
         context.instance, configured, inbox, lance, local_models, evaluation
     )
     return dg.MaterializeResult(metadata=metadata)

@@ -8,7 +8,7 @@ history and plots see no difference. `lab-pipelines eval` runs this job.
 
 import dagster as dg
 
-from lab_pipelines.defs.evaluate import runner
+from lab_pipelines.defs.evaluate import board, runner
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import (
@@ -74,7 +74,7 @@ def publish_leaderboard(
 ) -> None:
     candidates = runner.configured_candidates(evaluation, local_models, text_writer)
     configured = {kind: candidates.of(kind)[0] for kind in KINDS}
-    _, metadata = runner.leaderboard(
+    _, metadata = board.leaderboard(
         context.instance, configured, inbox, lance, local_models, evaluation
     )
     context.log_event(dg.AssetMaterialization(asset_key="model_leaderboard", metadata=metadata))
