@@ -18,6 +18,7 @@ from lab_pipelines.evaluation.ranking import Scored, averages, distinct_document
 from lab_pipelines.models.base import Embedder
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.store import LabStore, embeddings_table_name
+from lab_pipelines.text.prefixes import query_text
 from lab_pipelines.text.tokens import estimate_tokens
 
 SEARCH_DEPTH = 60  # hits asked for: enough rows to rank ten distinct documents
@@ -59,7 +60,7 @@ def evaluate_retrieval(
     result = RetrievalResult(model, len(questions), len(doc_ids), report.embedded, reused)
     for q in questions:
         started = time.perf_counter()
-        vector = embedder.embed([q.question])[0]
+        vector = embedder.embed([query_text(model, q.question)])[0]  # as retrieval sends it
         embedded = time.perf_counter()
         ranked: dict[str, list[str]] = {}
         for mode in MODES:

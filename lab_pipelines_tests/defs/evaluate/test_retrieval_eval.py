@@ -10,6 +10,7 @@ from dagster._core.storage.defs_state.base import set_defs_state_storage
 from lab_pipelines.definitions import defs
 from lab_pipelines.evaluation.evalset import read_questions
 from lab_pipelines.store import embeddings_table_name
+from lab_pipelines.text.prefixes import document_text, query_text
 
 
 def materialise(instance: dg.DagsterInstance, asset: str, partition: str) -> dict:
@@ -43,11 +44,13 @@ def test_a_new_candidate_embeds_the_store_once_and_no_partition_re_embeds_it(
     rows = store.count(embeddings_table_name("bge-m3"))
     assert figures["texts_embedded"] == 0 and figures["vectors_reused"] == rows
 
-    # A new candidate: its own table, every stored text embedded once, in batches.
+    # A new candidate: its own table, every stored text embedded once, behind the model's own
+    # document prefix (nomic-embed-text's "search_document: ").
     candidate_ollama.reset()
     figures = materialise(instance, "retrieval_eval", "nomic-embed-text")
     sent = embedded_texts(candidate_ollama)
-    assert set(sent) - questions == stored_texts
+    asked = {query_text("nomic-embed-text", q) for q in questions}
+    assert set(sent) - asked == {document_text("nomic-embed-text", t) for t in stored_texts}
     assert len(sent) == len(stored_texts) + len(questions)
     assert figures["texts_embedded"] == len(stored_texts) and figures["speed_from_corpus"] == 1
     assert store.count(embeddings_table_name("nomic-embed-text")) == len(stored_texts)
@@ -57,7 +60,7 @@ def test_a_new_candidate_embeds_the_store_once_and_no_partition_re_embeds_it(
     candidate_ollama.reset()
     figures = materialise(instance, "retrieval_eval", "nomic-embed-text")
     sent = embedded_texts(candidate_ollama)
-    assert set(sent) == questions and len(sent) == len(questions)
+    assert set(sent) == asked and len(sent) == len(questions)
     assert figures["texts_embedded"] == 0
     assert figures["embed_tokens_per_s"] == speed and figures["speed_from_corpus"] == 1
     # Each evaluation is one more materialisation of the partition: the UI plots their figures.
