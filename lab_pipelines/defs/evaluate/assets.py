@@ -20,7 +20,7 @@ from lab_pipelines.defs.resources import (
     TextWriterResource,
 )
 from lab_pipelines.defs.summarize.assets import summaries
-from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.evaluation.candidates import EMBEDDING, SUMMARY, WRITER
 from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
 
 _EVERY_DOCUMENT = dg.AllPartitionMapping()
@@ -119,13 +119,7 @@ def model_leaderboard(
     context: dg.AssetExecutionContext,
     inbox: InboxResource,
     lance: LanceStoreResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
     evaluation: EvaluationResource,
 ) -> dg.MaterializeResult:
-    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
-    configured = {kind: candidates.of(kind)[0] for kind in KINDS}
-    _, metadata = board.leaderboard(
-        context.instance, configured, inbox, lance, local_models, evaluation
-    )
+    _, metadata = board.leaderboard(context.instance, inbox, lance, evaluation)
     return dg.MaterializeResult(metadata=metadata)

@@ -18,7 +18,7 @@ from lab_pipelines.defs.resources import (
     TelemetryResource,
     TextWriterResource,
 )
-from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
+from lab_pipelines.evaluation.candidates import EMBEDDING, SUMMARY, WRITER
 from lab_pipelines.models.candidates import NotRunnable
 from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
 
@@ -41,7 +41,7 @@ def evaluate_candidates(
     evaluation: EvaluationResource,
 ) -> None:
     resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
-    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
+    candidates = runner.configured_candidates(evaluation)
     for added in runner.register_candidates(context.instance, candidates):
         context.log.info(f"new candidate partition {added}")
     # Embeddings first: a new embedding candidate's table is built before anything reads it.
@@ -68,15 +68,9 @@ def publish_leaderboard(
     context: dg.OpExecutionContext,
     inbox: InboxResource,
     lance: LanceStoreResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
     evaluation: EvaluationResource,
 ) -> None:
-    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
-    configured = {kind: candidates.of(kind)[0] for kind in KINDS}
-    _, metadata = board.leaderboard(
-        context.instance, configured, inbox, lance, local_models, evaluation
-    )
+    _, metadata = board.leaderboard(context.instance, inbox, lance, evaluation)
     context.log_event(dg.AssetMaterialization(asset_key="model_leaderboard", metadata=metadata))
 
 

@@ -35,7 +35,6 @@ from lab_pipelines.models.gemini_writer import GeminiWriter
 from lab_pipelines.models.ollama_models import OllamaConnection
 from lab_pipelines.settings import OFFLINE
 from lab_pipelines.store import DOCUMENTS, LabStore
-from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL
 from lab_pipelines.usage import usage_row
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
@@ -51,18 +50,13 @@ class EvalResources:
     evaluation: EvaluationResource
 
 
-def configured_candidates(
-    evaluation: EvaluationResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
-) -> Candidates:
-    """The settings' candidates: the models the pipeline runs (offline: its stand-ins) first."""
-    offline = text_writer.backend == OFFLINE
+def configured_candidates(evaluation: EvaluationResource) -> Candidates:
+    """The settings' candidates: the models the pipeline runs first, then LAB_CANDIDATES."""
     return parse_candidates(
         evaluation.candidates,
-        summary_model=local_models.summary_model_name(),
-        embedding_model=local_models.embedding_model_name(),
-        writer_model=EXTRACTIVE_ANSWER_MODEL if offline else text_writer.gemini_model,
+        summary_model=evaluation.summary_model,
+        embedding_model=evaluation.embedding_model,
+        writer_model=evaluation.writer_model,
     )
 
 

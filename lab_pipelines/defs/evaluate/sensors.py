@@ -5,7 +5,6 @@ import dagster as dg
 from lab_pipelines.defs.evaluate import runner
 from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
-from lab_pipelines.defs.resources import LocalModelsResource, TextWriterResource
 from lab_pipelines.evaluation.candidates import KINDS
 
 
@@ -18,10 +17,8 @@ from lab_pipelines.evaluation.candidates import KINDS
 def candidate_sensor(
     context: dg.SensorEvaluationContext,
     evaluation: EvaluationResource,
-    local_models: LocalModelsResource,
-    text_writer: TextWriterResource,
 ) -> dg.SensorResult:
-    candidates = runner.configured_candidates(evaluation, local_models, text_writer)
+    candidates = runner.configured_candidates(evaluation)
     requests = []
     for kind in KINDS:
         partitions = PARTITIONS_OF[kind]
