@@ -404,8 +404,6 @@ def fig_overhead(b: Bench, corpus: list[str], sim: Sim) -> dict:
     first = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="zero-latency-backfill",
         sim="bench/ollama_sim.py --time-scale 0",
     )
@@ -451,8 +449,6 @@ def fig_overhead(b: Bench, corpus: list[str], sim: Sim) -> dict:
     again = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="zero-latency-rerun",
         sim="bench/ollama_sim.py --time-scale 0",
     )
@@ -492,12 +488,10 @@ def fig_utilisation(
     sim.configure(time_scale=scale, chat_free=chat_free, fail_after=None)
     sim.reset()
     data = b.work / f"data-{label}"
-    env = b.env(inbox, data, "live", sim.url)
+    env = {**b.env(inbox, data, "live", sim.url), "LAB_RUN_BATCH": str(batch)}
     run = b.run_cli(
         env,
         "run",
-        "--batch",
-        str(batch),
         label=label,
         sim=f"bench/ollama_sim.py --time-scale {scale:g}",
     )
@@ -578,8 +572,6 @@ def fig_repeat_and_edit(b: Bench, corpus_run: dict, sim: Sim, scale: float) -> N
     again = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="corpus-rerun",
         sim=f"bench/ollama_sim.py --time-scale {scale:g}",
     )
@@ -623,8 +615,6 @@ def fig_repeat_and_edit(b: Bench, corpus_run: dict, sim: Sim, scale: float) -> N
     edit = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="corpus-edit-one-paragraph",
         sim=f"bench/ollama_sim.py --time-scale {scale:g}",
     )
@@ -683,8 +673,6 @@ def fig_failure(b: Bench, corpus: list[str], sim: Sim, clean_calls: int) -> None
     failed = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="failure-half-way",
         sim=f"bench/ollama_sim.py --time-scale 0 (POST /bench/config fail_after={half})",
     )
@@ -694,8 +682,6 @@ def fig_failure(b: Bench, corpus: list[str], sim: Sim, clean_calls: int) -> None
     rerun = b.run_cli(
         env,
         "run",
-        "--batch",
-        "100",
         label="failure-rerun",
         sim="bench/ollama_sim.py --time-scale 0",
     )

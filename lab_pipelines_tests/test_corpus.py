@@ -31,7 +31,8 @@ def test_the_whole_corpus_goes_through_and_is_searchable(tmp_path, monkeypatch, 
 
     main(["search", "쿠버네티스 파드 스케줄링", "--k", "5", "--json"])
     korean = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert all(hit["doc_id"].startswith("k8s-ko/") for hit in korean[:3]), korean
+    # The best hit is Korean; English pages may follow (cross-lingual retrieval, issue 15).
+    assert korean[0]["doc_id"].startswith("k8s-ko/"), korean
     main(["search", "Argo CD sync waves and hooks", "--k", "5", "--json"])
     english = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert english[0]["doc_id"].startswith("argocd-en/user-guide/"), english

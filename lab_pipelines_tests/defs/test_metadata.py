@@ -80,3 +80,25 @@ def test_each_partition_of_a_ranged_step_shows_its_own_preview(lab: Lab) -> None
             question = request.path.read_text(encoding="utf-8").strip()
             meta = _latest(instance, "generated_outputs", request.doc_id)
             assert meta["preview"].value.startswith(f"# {question}\n"), meta["preview"].value[:200]
+
+
+def test_a_question_asked_from_the_launchpad_shows_its_sources_with_scores(lab: Lab) -> None:
+    """The run config the launchpad sends; the materialisation lists what retrieval offered."""
+    from lab_pipelines.definitions import defs
+    from lab_pipelines_tests.runs import materialize_lab
+
+    materialize_lab()
+    instance = dg.DagsterInstance.get()
+    question = "노드에 테인트를 붙이는 방법"
+    code_location = defs()
+    result = dg.materialize(
+        [code_location.resolve_assets_def("ad_hoc_output")],
+        instance=instance,
+        run_config={"ops": {"ad_hoc_output": {"config": {"question": question}}}},
+    )
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node("ad_hoc_output")
+    sources = materialization.metadata["sources"].value.splitlines()
+    assert sources[0].startswith("1. `ko/node-labels.md`")
+    scores = [float(line.rsplit("(", 1)[1].rstrip(")")) for line in sources]
+    assert scores == sorted(scores, reverse=True) and scores[0] > 0

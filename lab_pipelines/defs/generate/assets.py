@@ -57,6 +57,14 @@ def _output_metadata(output: GeneratedOutput, path: Path) -> dict:
         "sources_offered": len(output.prompt.sources),
         "cited_documents": _cited_links(output),
         "cited_doc_ids": dg.MetadataValue.json([s.doc_id for s in output.cited]),
+        # What retrieval offered, best first, with the fused score each hit got.
+        "sources": dg.MetadataValue.md(
+            "\n".join(
+                f"{s['rank']}. `{s['doc_id']}` {s['title']} ({s['score']:.4f})"
+                for s in output.sources
+            )
+            or "no document matched"
+        ),
         "output_file": dg.MetadataValue.path(str(path)),
         "preview": preview(output.markdown, 4000),
     }
