@@ -32,7 +32,8 @@ def completed_ticks(home, since: float) -> dict[str, int]:  # noqa: ANN001
         found = {}
         for state in instance.all_instigator_state(instigator_type=InstigatorType.SENSOR):
             ticks = instance.get_ticks(state.instigator_origin_id, state.selector_id, after=since)
-            found[state.name] = len([t for t in ticks if t.status.value != "STARTED"])
+            done = [t for t in ticks if t.status.value != "STARTED"]
+            found[state.name] = max(found.get(state.name, 0), len(done))
         return found
 
 
@@ -69,12 +70,12 @@ def test_make_run_then_make_dev(tmp_path, fake_gemini):
         since = time.time()
         with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S="3", **live) as dev:
             dev.wait_until(
-                lambda: (
-                    all(n >= 2 for n in completed_ticks(dev.home, since).values())
-                    and len(completed_ticks(dev.home, since)) == 2
+                lambda: all(
+                    completed_ticks(dev.home, since).get(name, 0) >= 2
+                    for name in ("inbox_sensor", "requests_sensor")
                 ),
                 180,
-                "two ticks of each sensor",
+                "two ticks of each folder sensor",
             )
             assert {r.run_id for r in all_runs(dev.home)} == cli_runs  # nothing launched again
             shown = {r["runId"] for r in dev.graphql(RUNS)["runsOrError"]["results"]}
