@@ -32,7 +32,8 @@ from lab_pipelines.store import embeddings_table_name
     description=(
         "Chunk and summary vectors in LanceDB `embeddings__<model>` (bge-m3 through Ollama's "
         "/api/embed, batched by count and characters, or the offline lexical embedding), with a "
-        "Korean-aware n-gram full-text index. Vectors are reused per chunk by content key."
+        "full-text index of Korean stems (particles cut) and stemmed English words, headings "
+        "as a boosted field. Vectors are reused per chunk by content key."
     ),
 )
 def embeddings(
