@@ -259,6 +259,8 @@ def evaluate_writer(context: Context, candidate: str, res: EvalResources) -> dic
     store: LabStore = res.lance.store()
     text_writer: TextWriterResource = res.text_writer
     writer_model = factory(res.local_models, text_writer).writer(candidate)
+    if writer_model.backend == "gemini":
+        price_book().price(writer_model.model)  # no price, no evaluation: fails naming the fix
     questions, skipped = _questions(res.evaluation, store)
     judge = _judge(res.evaluation, text_writer)
     result = writer.evaluate_writer(
