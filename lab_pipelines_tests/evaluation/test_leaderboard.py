@@ -51,6 +51,12 @@ def test_the_slower_better_summariser_ranks_first_on_quality_the_lazy_one_on_spe
     assert cost["`gemini-2.5-flash@0`"] < cost["`gemini-2.5-flash`"]
     assert "**Summaries: `exaone3.5:7.8b`**" in board  # fits 64 GB and tonight's window
 
+    # What the evaluation spent is in the cost ledger, like any step's model calls.
+    ledger = {row["asset"]: row for row in live_lab.store().usage()}
+    assert ledger["writer_eval[gemini-2.5-flash]"]["cost_usd"] > 0
+    assert ledger["summary_eval[exaone3.5:2.4b]"]["backend"] == "ollama"
+    assert ledger["summary_eval[exaone3.5:2.4b]"]["cost_usd"] == 0
+
 
 def test_a_recommendation_names_the_cheapest_setting_that_keeps_the_quality() -> None:
     figures = {

@@ -29,7 +29,7 @@ from lab_pipelines.evaluation.candidates import (
 )
 from lab_pipelines.evaluation.evalset import EvalQuestion, read_questions
 from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
-from lab_pipelines.models.base import CallCounter
+from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
 from lab_pipelines.models.gemini_writer import GeminiWriter
 from lab_pipelines.models.ollama_models import OllamaConnection
@@ -122,30 +122,35 @@ def latest_figures(instance: dg.DagsterInstance, kind: str, candidate: str) -> d
 
 def _record(
     context: Context,
-    telemetry: TelemetryResource,
+    res: EvalResources,
     store: LabStore,
     asset: str,
-    backend: str,
-    model: str,
-    counter: CallCounter,
+    model: Summarizer | Embedder | Writer,
     documents: int,
+    judge: Judge | None = None,
 ) -> None:
-    """The evaluation's model calls go into the usage ledger like the pipeline's own."""
-    if not counter.calls:
-        return
-    row = usage_row(
-        run_id=context.run.run_id,
-        asset=asset,
-        backend=backend,
-        model=model,
-        counter=counter,
-        documents=documents,
-        seconds=counter.timings.total_ns / 1e9,
-        prices=price_book(),
-        reference_model=telemetry.reference_model,
-        timezone=telemetry.timezone,
-    )
-    store.record_usage([row])
+    """The evaluation's model calls (and its judge's) go into the usage ledger like the
+    pipeline's own."""
+    used = [(asset, model, documents)]
+    if judge is not None:
+        used.append((f"{asset}:judge", judge.writer, judge.grades))
+    rows = [
+        usage_row(
+            run_id=context.run.run_id,
+            asset=name,
+            backend=backend.backend,
+            model=backend.model,
+            counter=backend.counter,
+            documents=n,
+            seconds=backend.counter.timings.total_ns / 1e9,
+            prices=price_book(),
+            reference_model=res.telemetry.reference_model,
+            timezone=res.telemetry.timezone,
+        )
+        for name, backend, n in used
+        if backend.counter.calls
+    ]
+    store.record_usage(rows)
 
 
 def _questions(evaluation: EvaluationResource, store: LabStore) -> tuple[list[EvalQuestion], int]:
@@ -195,10 +200,7 @@ def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> 
         speed, from_corpus = previous["embed_tokens_per_s"], True
     connection = factory(res.local_models, res.text_writer).ollama
     memory = connection.resident_bytes(candidate) if connection else None
-    _record(
-        context, res.telemetry, store, f"retrieval_eval[{candidate}]",
-        embedder.backend, embedder.model, embedder.counter, result.texts_embedded,
-    )  # fmt: skip
+    _record(context, res, store, f"retrieval_eval[{candidate}]", embedder, result.texts_embedded)
     figures: dict[str, float] = {
         **result.figures,
         "questions": result.questions,
@@ -240,12 +242,7 @@ def evaluate_summary(context: Context, candidate: str, res: EvalResources) -> di
         (lambda: connection.resident_bytes(candidate)) if connection else (lambda: None),
         judge,
     )
-    telemetry = res.telemetry
-    _record(context, telemetry, store, f"summary_eval[{candidate}]", summarizer.backend,
-            summarizer.model, summarizer.counter, len(sample))  # fmt: skip
-    if judge is not None:
-        _record(context, telemetry, store, f"summary_eval[{candidate}]:judge", "gemini",
-                judge.writer.model, judge.writer.counter, judge.grades)  # fmt: skip
+    _record(context, res, store, f"summary_eval[{candidate}]", summarizer, len(sample), judge)
     return {
         **as_metadata(result.figures),
         "candidate": candidate,
@@ -273,12 +270,8 @@ def evaluate_writer(context: Context, candidate: str, res: EvalResources) -> dic
         price_book(),
         judge,
     )
-    telemetry = res.telemetry
-    _record(context, telemetry, store, f"writer_eval[{candidate}]", writer_model.backend,
-            writer_model.model, writer_model.counter, len(questions))  # fmt: skip
-    if judge is not None:
-        _record(context, telemetry, store, f"writer_eval[{candidate}]:judge", "gemini",
-                judge.writer.model, judge.writer.counter, judge.grades)  # fmt: skip
+    name = f"writer_eval[{candidate}]"
+    _record(context, res, store, name, writer_model, len(questions), judge)
     return {
         **as_metadata({**result.figures, "questions_naming_no_stored_document": skipped}),
         "candidate": candidate,
