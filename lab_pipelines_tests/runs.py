@@ -55,9 +55,13 @@ def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
         store.delete_output(request_id)
     with set_defs_state_storage(instance.defs_state_storage):
         definitions = defs()
-    for job_name, keys in (("document_pipeline", doc_ids), ("generation", request_ids)):
+    for job_name, partitions, keys in (
+        ("document_pipeline", "documents", doc_ids),
+        ("generation", "requests", request_ids),
+    ):
         job = definitions.resolve_job_def(job_name)
-        for span in ranges(keys, keys, batch):
+        order = instance.get_dynamic_partitions(partitions)  # a range is a span of this order
+        for span in ranges(order, keys, batch):
             result = job.execute_in_process(
                 instance=instance,
                 run_config=QUIET,
