@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from lab_pipelines.evaluation.command import add_subcommands
 from lab_pipelines.settings import Settings, SettingsError, load_settings, project_root
 
 LOCAL_INSTANCE_CONFIG = project_root() / "deployment" / "local" / "dagster.yaml"
@@ -97,11 +98,12 @@ def _resources(settings: Settings) -> dict:
 
 
 def cmd_search(settings: Settings, query: str, k: int, as_json: bool, mode: str) -> None:
+    from lab_pipelines.models.candidates import CandidateFactory
     from lab_pipelines.stages.generate import retrieve
     from lab_pipelines.store import LabStore
 
     store = LabStore(settings.lancedb_dir)
-    embedder = _resources(settings)["local_models"].embedder()
+    embedder = CandidateFactory.from_settings(settings).configured_embedder(settings)
     hits = retrieve(store, embedder, query, k=k, mode=mode)
     paths = {
         d["doc_id"]: d["path"]
@@ -130,15 +132,18 @@ def cmd_search(settings: Settings, query: str, k: int, as_json: bool, mode: str)
 
 
 def cmd_ask(settings: Settings, question: str) -> None:
+    from lab_pipelines.models.candidates import CandidateFactory
     from lab_pipelines.stages.generate import generate_output
     from lab_pipelines.store import LabStore
+    from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL
     from lab_pipelines.text.fingerprints import fingerprint
 
-    resources = _resources(settings)
+    factory = CandidateFactory.from_settings(settings)
+    writer = factory.writer(EXTRACTIVE_ANSWER_MODEL if factory.offline else settings.gemini_model)
     output = generate_output(
         LabStore(settings.lancedb_dir),
-        resources["local_models"].embedder(),
-        resources["text_writer"].writer(),
+        factory.configured_embedder(settings),
+        writer,
         "ad-hoc/" + fingerprint(question.strip())[:12],
         question,
         settings.prompt_token_budget,
@@ -162,8 +167,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     search.add_argument("--mode", choices=["hybrid", "fts", "vector"], default="hybrid")
     ask = sub.add_parser("ask", help="retrieve and write an answer with the configured backend")
     ask.add_argument("question")
+    add_subcommands(sub)  # eval, draft-evals (lab_pipelines.evaluation.command)
     args = parser.parse_args(argv)
     try:
+        if hasattr(args, "run_evaluation"):
+            args.run_evaluation(args)
+            return
         settings = load_settings()
         if args.command == "run":
             cmd_run(settings, args.timeout)

@@ -16,6 +16,10 @@ def test_the_code_location_loads_with_every_asset_grouped_and_described():
         "ad_hoc_output",
         "daily_digest",
         "cost_ledger",
+        "retrieval_eval",
+        "summary_eval",
+        "writer_eval",
+        "model_leaderboard",
     }
     groups = {key: spec.group_name for key, spec in specs.items()}
     assert groups["summaries"] == "summarize" and groups["embeddings"] == "embed"
@@ -35,7 +39,12 @@ def test_sensors_and_schedules_are_on_by_default():
     definitions = defs()
     sensors = {s.name: s for s in definitions.sensors}
     schedules = {s.name: s for s in definitions.schedules}
-    assert set(sensors) == {"inbox_sensor", "requests_sensor", "run_failure_metrics"}
+    assert set(sensors) == {
+        "inbox_sensor",
+        "requests_sensor",
+        "run_failure_metrics",
+        "candidate_sensor",
+    }
     assert set(schedules) == {"night_backfill", "daily_digest_schedule", "cost_ledger_schedule"}
     assert schedules["night_backfill"].execution_timezone == "Asia/Seoul"
     assert schedules["night_backfill"].cron_schedule == "0 1 * * *"

@@ -54,4 +54,5 @@ def observe_step(
         "cost_usd": round(row["cost_usd"], 6),
         "all_gemini_cost_usd": round(row["gemini_equivalent_usd"], 6),
         "prices_read_on": prices.read_on,
+        **counter.throughput(),  # Ollama's own timings: tok/s and load time, from node B
     }

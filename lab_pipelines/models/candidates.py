@@ -7,14 +7,18 @@ get the embedded stand-ins; any other name needs the live backend (Ollama or Gem
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lab_pipelines.models.base import Embedder, ModelError, Summarizer, Writer
-from lab_pipelines.models.gemini_writer import GeminiWriter
 from lab_pipelines.models.offline import ExtractiveSummarizer, ExtractiveWriter, LexicalEmbedder
-from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder, OllamaSummarizer
+from lab_pipelines.settings import OFFLINE, Settings
 from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL, EXTRACTIVE_SUMMARY_MODEL
 from lab_pipelines.text.lexical_embedding import LEXICAL_MODEL
+
+if TYPE_CHECKING:  # the ollama client is imported only by a live backend
+    from lab_pipelines.models.ollama_models import OllamaConnection
 
 OFFLINE_SUMMARIZERS = {EXTRACTIVE_SUMMARY_MODEL: ExtractiveSummarizer}
 OFFLINE_EMBEDDERS = {LEXICAL_MODEL: LexicalEmbedder}
@@ -51,6 +55,35 @@ class CandidateFactory:
     gemini_base_url: str | None = None
     gemini_timeout_s: float = 120.0
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CandidateFactory:
+        """The factory of the configured servers, without Dagster: what `lab-pipelines search`
+        and `ask` use, so a search imports neither Dagster nor google-genai."""
+        offline = settings.backend == OFFLINE
+        if offline:
+            return cls(offline=True, num_ctx=settings.num_ctx)
+        from lab_pipelines.models.ollama_models import OllamaConnection
+
+        return cls(
+            offline=offline,
+            ollama=OllamaConnection(
+                settings.ollama_host,
+                float(settings.ollama_timeout_s),
+                settings.ollama_parallel,
+                retry_attempts=settings.ollama_retries,
+                retry_first_delay_s=settings.ollama_retry_delay_ms / 1000,
+            ),
+            num_ctx=settings.num_ctx,
+            embed_batch_size=settings.embed_batch_size,
+            embed_batch_chars=settings.embed_batch_chars,
+            gemini_api_key=os.environ.get("GEMINI_API_KEY", ""),
+            gemini_base_url=settings.gemini_base_url or None,
+            gemini_timeout_s=float(settings.gemini_timeout_s),
+        )
+
+    def configured_embedder(self, settings: Settings) -> Embedder:
+        return self.embedder(LEXICAL_MODEL if self.offline else settings.embedding_model)
+
     def _live(self, kind: str, name: str) -> OllamaConnection:
         if self.offline or self.ollama is None:
             raise NotRunnable(
@@ -62,6 +95,8 @@ class CandidateFactory:
     def summarizer(self, name: str) -> Summarizer:
         if name in OFFLINE_SUMMARIZERS:
             return OFFLINE_SUMMARIZERS[name]()
+        from lab_pipelines.models.ollama_models import OllamaSummarizer
+
         summarizer = OllamaSummarizer(self._live("summary", name), name, self.num_ctx)
         summarizer.check()
         return summarizer
@@ -69,6 +104,8 @@ class CandidateFactory:
     def embedder(self, name: str) -> Embedder:
         if name in OFFLINE_EMBEDDERS:
             return OFFLINE_EMBEDDERS[name]()
+        from lab_pipelines.models.ollama_models import OllamaEmbedder
+
         embedder = OllamaEmbedder(
             self._live("embedding", name), name, self.embed_batch_size, self.embed_batch_chars
         )
@@ -83,6 +120,8 @@ class CandidateFactory:
                 f"writer candidate {setting!r} is a Gemini setting: set LAB_BACKEND=live and "
                 "GEMINI_API_KEY to evaluate it"
             )
+        from lab_pipelines.models.gemini_writer import GeminiWriter  # google-genai: ~0.5 s
+
         model, budget = split_writer_setting(setting)
         return GeminiWriter(
             api_key=self.gemini_api_key,
