@@ -151,19 +151,22 @@ def _quiet_since(instance: dg.DagsterInstance, since: float) -> bool:
                 f"{name} is stopped: start it on the UI's Automation page, or "
                 f"`dagster sensor start {name} -w workspace.yaml`"
             )
-        done = [
+        ticks = [
             tick
             for state in states[name]
             for tick in instance.get_ticks(
                 state.instigator_origin_id, state.selector_id, after=since
             )
-            if tick.status != TickStatus.STARTED
         ]
-        for tick in done:
-            if tick.status == TickStatus.FAILURE:
-                message = tick.error.message.strip() if tick.error else "no message"
-                raise CatchUpError(f"{name} failed: {message}")
-        if not any(t.status == TickStatus.SKIPPED or not t.run_ids for t in done):
+        if any(tick.status == TickStatus.STARTED for tick in ticks):
+            return False  # a tick is being evaluated: it may be asking for runs right now
+        # The newest tick decides: an earlier quiet one may predate the files it then took, and
+        # an earlier failure (the code server still starting) may have been retried since.
+        latest = max(ticks, key=lambda t: t.timestamp, default=None)
+        if latest is not None and latest.status == TickStatus.FAILURE:
+            message = latest.error.message.strip() if latest.error else "no message"
+            raise CatchUpError(f"{name} failed: {message}")
+        if latest is None or (latest.status != TickStatus.SKIPPED and latest.run_ids):
             return False
     return True
 
