@@ -24,12 +24,12 @@ from pathlib import Path
 
 import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from dagster._core.storage.tags import (
+
+from lab_pipelines.cli import LOCAL_INSTANCE_CONFIG, ensure_instance_config
+from lab_pipelines.defs.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
-from lab_pipelines.cli import LOCAL_INSTANCE_CONFIG, ensure_instance_config
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.pools import ensure_pool_limits
 from lab_pipelines.settings import project_root

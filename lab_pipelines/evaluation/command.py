@@ -36,9 +36,8 @@ def _instance(settings: Settings):  # noqa: ANN202 - dagster is imported lazily:
 
 def cmd_eval(settings: Settings, kinds: list[str], candidates: list[str]) -> str:
     """Run model_evaluation_job; return the leaderboard's markdown (also written to a file)."""
-    from dagster._core.storage.defs_state.base import set_defs_state_storage
-
     from lab_pipelines.definitions import defs
+    from lab_pipelines.defs.dagster_private import set_defs_state_storage
     from lab_pipelines.store import DOCUMENTS, LabStore
 
     started = time.perf_counter()

@@ -9,11 +9,11 @@ of DAGSTER_HOME; the materialisations are read back from that instance.
 from __future__ import annotations
 
 import dagster as dg
-from dagster._core.storage.tags import (  # the range tags a ranged RunRequest carries
+
+from lab_pipelines.defs.dagster_private import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
 )
-
 from lab_pipelines.inbox import request_files, scan_inbox
 from lab_pipelines_tests.fixtures import Lab
 

@@ -1,9 +1,9 @@
 """Adding a model to LAB_CANDIDATES adds a partition of its evaluation asset."""
 
 import dagster as dg
-from dagster._core.storage.defs_state.base import set_defs_state_storage
 
 from lab_pipelines.definitions import defs
+from lab_pipelines.defs.dagster_private import set_defs_state_storage
 
 
 def test_the_sensor_registers_the_configured_models_and_the_added_candidates(lab):
