@@ -11,7 +11,7 @@ export DAGSTER_HOME
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test]'
+	$(PIP) install -q -e '.[test,postgres]'
 	touch $@
 
 venv: $(VENV)/.installed
