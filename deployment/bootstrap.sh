@@ -8,20 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DRY_RUN=0
-case "${1:-}" in
-  --dry-run) DRY_RUN=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--dry-run]" >&2; exit 2 ;;
-esac
+# shellcheck source=deployment/lib/dry_run.sh
+source deployment/lib/dry_run.sh "$@"
 VALUES=deployment/apps/values.yaml
 SECRETS_DIR=deployment/secrets
 WAIT_SECONDS="${WAIT_SECONDS:-1800}"
 
-run() {  # run CMD...: print it; execute it unless --dry-run
-  printf '+ %s\n' "$*"
-  [ "$DRY_RUN" -eq 1 ] || "$@"
-}
 
 value() {  # value KEY: a top-level or charts.KEY scalar of the placeholder file
   local key="$1" line

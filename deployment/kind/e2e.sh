@@ -8,12 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-DRY_RUN=0
-case "${1:-}" in
-  --dry-run) DRY_RUN=1 ;;
-  "") ;;
-  *) echo "usage: $0 [--dry-run]" >&2; exit 2 ;;
-esac
+# shellcheck source=deployment/lib/dry_run.sh
+source deployment/lib/dry_run.sh "$@"
 CLUSTER=lab
 NS=lab-pipelines
 CHART_VERSION=1.13.27
@@ -23,10 +19,6 @@ WAIT_SECONDS="${WAIT_SECONDS:-900}"
 INFERENCE_NODE="${CLUSTER}-worker"
 COMPUTE_NODE="${CLUSTER}-control-plane"
 
-run() {
-  printf '+ %s\n' "$*"
-  [ "$DRY_RUN" -eq 1 ] || "$@"
-}
 pipe() {  # pipe "PRODUCER" "CONSUMER": a pipeline, printed whole in a dry run
   printf '+ %s | %s\n' "$1" "$2"
   [ "$DRY_RUN" -eq 1 ] || bash -o pipefail -c "$1 | $2"
