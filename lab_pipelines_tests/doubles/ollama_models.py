@@ -7,6 +7,7 @@ evaluation compares them with, each with its own speed and a measurably differen
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 SUMMARY_MODEL = "exaone3.5:7.8b"
 EMBEDDING_MODEL = "bge-m3"
@@ -48,6 +49,22 @@ class ModelSpec:
             raise ValueError("an embedding model needs embedding_length")
 
 
+def _embedder(
+    family: str, parameter_size: str, size: int, context_length: int, dims: int, **extra: Any
+) -> ModelSpec:
+    """An F16 embedding model, as `ollama show` describes one."""
+    return ModelSpec(
+        capabilities=["embedding"],
+        context_length=context_length,
+        embedding_length=dims,
+        family=family,
+        parameter_size=parameter_size,
+        quantization_level="F16",
+        size=size,
+        **extra,
+    )
+
+
 def default_models() -> dict[str, ModelSpec]:
     """The home lab's two models, as `ollama show` reports them."""
     return {
@@ -59,15 +76,7 @@ def default_models() -> dict[str, ModelSpec]:
             quantization_level="Q4_K_M",
             size=4_779_174_567,
         ),
-        EMBEDDING_MODEL: ModelSpec(
-            capabilities=["embedding"],
-            context_length=8192,
-            embedding_length=1024,
-            family="bert",
-            parameter_size="566.70M",
-            quantization_level="F16",
-            size=1_157_672_605,
-        ),
+        EMBEDDING_MODEL: _embedder("bert", "566.70M", 1_157_672_605, 8192, 1024),
     }
 
 
@@ -102,14 +111,12 @@ def candidate_models() -> dict[str, ModelSpec]:
         EMBEDDING_MODEL: replace(
             base[EMBEDDING_MODEL], prompt_tokens_per_s=900.0, load_seconds=3.0
         ),
-        "nomic-embed-text": ModelSpec(
-            capabilities=["embedding"],
-            context_length=2048,
-            embedding_length=768,
-            family="nomic-bert",
-            parameter_size="137M",
-            quantization_level="F16",
-            size=274_302_450,
+        "nomic-embed-text": _embedder(
+            "nomic-bert",
+            "137M",
+            274_302_450,
+            2048,
+            768,
             prompt_tokens_per_s=3000.0,
             load_seconds=1.0,
             embed_reads_tokens=24,

@@ -18,8 +18,7 @@ import math
 import re
 import threading
 import time
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,16 @@ from lab_pipelines_tests.doubles.ollama_models import (
     candidate_models,
     default_models,
 )
+from lab_pipelines_tests.doubles.ollama_text import (
+    SENTENCE_END,
+    count_tokens,
+    embed_text,
+    first_sentences,
+    hash_vector,
+    head_tokens,
+    strip_fences,
+    tail_tokens,
+)
 
 __all__ = [
     "EMBEDDING_MODEL",
@@ -39,10 +48,12 @@ __all__ = [
     "SUMMARY_MODEL",
     "FakeOllama",
     "ModelSpec",
+    "SlotUse",
     "count_tokens",
     "default_models",
     "embed_text",
     "first_sentences",
+    "hash_vector",
     "head_tokens",
     "strip_fences",
     "tail_tokens",
@@ -53,90 +64,13 @@ _MODIFIED_AT = "2025-01-15T09:30:00.123456789+09:00"
 _QUEUE_FULL = "server busy, please try again.  maximum pending requests exceeded"
 
 
-# -- text helpers (public: FakeGemini and tests use them too) -------------------------
-def count_tokens(text: str) -> int:
-    """Approximate token count of `text`: ceil(ascii_chars / 4 + other_chars / 1.5).
-
-    Stands in for a Llama-style BPE on English and Korean prose: about four ASCII
-    characters per token, and about 1.5 Hangul (or other non-ASCII) characters per
-    token. Deterministic and cheap; it is not any real tokenizer.
-    """
-    ascii_chars = sum(1 for ch in text if ch < "\x80")
-    return _tokens_from(ascii_chars, len(text) - ascii_chars)
-
-
-def _tokens_from(ascii_chars: int, other: int) -> int:
-    # Integer form of ceil(a/4 + n/1.5) == ceil((3a + 8n) / 12): no float rounding.
-    return (3 * ascii_chars + 8 * other + 11) // 12
-
-
-def head_tokens(text: str, budget: int) -> str:
-    """Longest prefix of `text` whose count_tokens() is <= budget."""
-    a = n = 0
-    for i, ch in enumerate(text):
-        if ch < "\x80":
-            a += 1
-        else:
-            n += 1
-        if _tokens_from(a, n) > budget:
-            return text[:i]
-    return text
-
-
-def tail_tokens(text: str, budget: int) -> str:
-    """Longest suffix of `text` whose count_tokens() is <= budget."""
-    return head_tokens(text[::-1], budget)[::-1]
-
-
-_FENCE_LINE = re.compile(r"^\s*(```.*|</?document(\s[^>]*)?>)\s*$")
-_SENTENCE_END = re.compile(r"(?<=\.)[ \t]+|\n+")
-
-
-def strip_fences(text: str) -> str:
-    """Drop lines that are only markup around a document: ``` fences and <document> tags."""
-    return "\n".join(line for line in text.splitlines() if not _FENCE_LINE.match(line))
-
-
-def first_sentences(text: str, count: int = 2, max_chars: int = 300) -> str:
-    """The first `count` sentences of `text`, joined by a space, cut at `max_chars`.
-
-    Sentences end at ". " (which covers Korean "다. " and "요. ") or at a line break.
-    """
-    sentences = [s.strip() for s in _SENTENCE_END.split(text)]
-    return " ".join([s for s in sentences if s][:count])[:max_chars]
-
-
-# -- embeddings -----------------------------------------------------------------------
-def _feature(vec: list[float], feature: str, weight: float) -> None:
-    h = zlib.crc32(feature.encode("utf-8"))
-    # Low bits pick the bucket, the top bit the sign: a signed hashing trick.
-    vec[h % len(vec)] += weight if h >> 31 else -weight
-
-
-def embed_text(text: str, dims: int) -> list[float]:
-    """Deterministic unit vector from hashed words and character trigrams.
-
-    Texts that share words or spellings share buckets, so similar texts get similar
-    vectors (cosine), which is enough to exercise retrieval code. Empty text maps to
-    the first basis vector rather than to zeros, which would not normalise.
-    """
-    vec = [0.0] * dims
-    lowered = " ".join(text.lower().split())
-    for word in re.findall(r"\w+", lowered):
-        _feature(vec, "w:" + word, 2.0)
-    padded = f" {lowered} "
-    for i in range(len(padded) - 2):
-        _feature(vec, "t:" + padded[i : i + 3], 1.0)
-    norm = math.sqrt(sum(x * x for x in vec))
-    if norm == 0.0:
-        vec[0] = 1.0
-        return vec
-    return [x / norm for x in vec]
-
-
 def _normalise(vec: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vec)) or 1.0
     return [x / norm for x in vec]
+
+
+def _embeds(spec: ModelSpec | None) -> bool:
+    return spec is not None and "embedding" in spec.capabilities
 
 
 def _canonical(name: str) -> str:
@@ -159,6 +93,23 @@ class _Plan:
     prompt_tokens: int  # tokens the model actually evaluated (after truncation)
     output_tokens: int
     seen: str = ""  # the last user message as the model saw it, for per-model replies
+
+
+@dataclass(frozen=True)
+class SlotUse:
+    """One inference request's stay in a slot (monotonic clock of the double's process)."""
+
+    start: float
+    end: float
+    kind: str  # "chat" (chat and generate) or "embed" (embed and embeddings)
+    prompt_tokens: int
+    output_tokens: int
+    inputs: int  # texts of an /api/embed batch (0 for chat)
+    chars: int  # their characters
+    modelled_seconds: float  # the modelled time at full speed, whatever sleep_scale is
+
+
+_INFERENCE = {"/api/chat", "/api/generate", "/api/embed", "/api/embeddings"}
 
 
 def _ns(seconds: float) -> int:
@@ -194,9 +145,22 @@ class FakeOllama(FakeHttpServer):
     base_latency, prompt_tokens_per_s, gen_tokens_per_s: simulated time per inference
         request = base + prompt_tokens / prompt_speed + output_tokens / gen_speed
         (a speed of 0 adds nothing), slept while holding a slot.
+    embed_base_latency, embed_tokens_per_s: the same for embedding requests, which are
+        charged base + input_tokens / speed over the whole batch (None: the chat figures).
+        A model's own speeds (ModelSpec) win over the server's.
     default_num_ctx: context window when a request sends no options.num_ctx.
     sleep_scale: share of the modelled time actually slept (1.0). The durations in the answers
         stay the modelled ones, so a test can see node B's figures without waiting for them.
+    summary_tokens: when > 0, a completion answers with the head of the last user message of
+        that many tokens (capped by num_predict), as long as a real summary; 0 (default):
+        its first two sentences.
+    embedder: text, dims -> unit vector (embed_text: similar texts get similar vectors;
+        hash_vector: cheap and unrelated, for benchmarks).
+    fail_after (attribute, None): after that many inference requests every further one is
+        answered 500, as a crashed model runner.
+
+    Counters for benchmarks: `max_in_flight`, `max_queued`, `busy_seconds`, `timeline` (one
+    SlotUse per inference request) and `embedded_texts`; reset() clears them.
 
     Only inference endpoints (chat, generate, embed, embeddings) take a slot and
     simulate latency; tags, show and version answer at once, as in Ollama. The
@@ -212,8 +176,12 @@ class FakeOllama(FakeHttpServer):
         base_latency: float = 0.0,
         prompt_tokens_per_s: float = 0.0,
         gen_tokens_per_s: float = 0.0,
+        embed_base_latency: float | None = None,
+        embed_tokens_per_s: float | None = None,
         default_num_ctx: int = 4096,
         sleep_scale: float = 1.0,
+        summary_tokens: int = 0,
+        embedder: Callable[[str, int], list[float]] = embed_text,
     ) -> None:
         super().__init__()
         if slots < 1 or max_queue < 0:
@@ -225,8 +193,17 @@ class FakeOllama(FakeHttpServer):
         self.base_latency = base_latency
         self.prompt_tokens_per_s = prompt_tokens_per_s
         self.gen_tokens_per_s = gen_tokens_per_s
+        self.embed_base_latency = embed_base_latency
+        self.embed_tokens_per_s = embed_tokens_per_s
         self.default_num_ctx = default_num_ctx
         self.sleep_scale = sleep_scale
+        self.summary_tokens = summary_tokens
+        self.embedder = embedder
+        self.fail_after: int | None = None
+        self._inference_seen = 0
+        self._timeline: list[SlotUse] = []
+        self._embedded: list[str] = []
+        self._max_queued = 0
         self._loaded: dict[str, int] = {}  # canonical name -> num_ctx it was loaded with
         self._slot_cond = threading.Condition()
         self._in_flight = 0
@@ -270,6 +247,24 @@ class FakeOllama(FakeHttpServer):
             return self._busy_seconds
 
     @property
+    def max_queued(self) -> int:
+        """Most requests that waited for a slot at the same time."""
+        with self._slot_cond:
+            return self._max_queued
+
+    @property
+    def timeline(self) -> list[SlotUse]:
+        """Every inference request's slot occupancy since the last reset, in order of leaving."""
+        with self._slot_cond:
+            return list(self._timeline)
+
+    @property
+    def embedded_texts(self) -> list[str]:
+        """Texts sent to /api/embed since the last reset, as sent (before truncation)."""
+        with self._lock:
+            return list(self._embedded)
+
+    @property
     def in_flight(self) -> int:
         """Requests inside slots right now."""
         with self._slot_cond:
@@ -292,17 +287,22 @@ class FakeOllama(FakeHttpServer):
     def _modelled_seconds(
         self, prompt_tokens: int, output_tokens: int, spec: ModelSpec | None
     ) -> float:
-        """simulated_seconds with the model's own speeds where its spec has them."""
-        if spec is None or (spec.prompt_tokens_per_s is None and spec.gen_tokens_per_s is None):
-            return self.simulated_seconds(prompt_tokens, output_tokens)
+        """simulated_seconds with the embedding figures and the model's own speeds, where set."""
         return (
-            self.base_latency
+            self._base_seconds(spec)
             + self._prompt_seconds(prompt_tokens, spec)
             + self._gen_seconds(output_tokens, spec)
         )
 
+    def _base_seconds(self, spec: ModelSpec | None) -> float:
+        if _embeds(spec) and self.embed_base_latency is not None:
+            return self.embed_base_latency
+        return self.base_latency
+
     def _prompt_seconds(self, tokens: int, spec: ModelSpec | None = None) -> float:
         speed = self.prompt_tokens_per_s
+        if _embeds(spec) and self.embed_tokens_per_s is not None:
+            speed = self.embed_tokens_per_s
         if spec is not None and spec.prompt_tokens_per_s is not None:
             speed = spec.prompt_tokens_per_s
         return tokens / speed if speed > 0 else 0.0
@@ -331,7 +331,12 @@ class FakeOllama(FakeHttpServer):
     def _reset_counters(self) -> None:
         with self._slot_cond:
             self._max_in_flight = self._in_flight
+            self._max_queued = self._queued
             self._busy_seconds = 0.0
+            self._timeline = []
+            self._inference_seen = 0
+        with self._lock:
+            self._embedded = []
 
     def _error_body(self, status: int, message: str) -> Any:
         return {"error": message}
@@ -347,6 +352,9 @@ class FakeOllama(FakeHttpServer):
         elif route == ("GET", "/api/tags"):
             ex.send_json(200, {"models": [self._tag(n, s) for n, s in self.models.items()]})
         elif ex.method == "POST" and ex.path in _POST_ROUTES:
+            if ex.path in _INFERENCE and self._failing_now():
+                ex.send_json(500, {"error": "simulated failure: the model runner crashed"})
+                return
             if not isinstance(ex.body, dict):
                 message = ex.json_error or "request body must be a JSON object"
                 ex.send_json(400, {"error": message if ex.raw else "missing request body"})
@@ -354,6 +362,12 @@ class FakeOllama(FakeHttpServer):
             getattr(self, _POST_ROUTES[ex.path])(ex, ex.body)
         else:
             ex.send_text(404, "404 page not found")  # what Go's mux answers
+
+    def _failing_now(self) -> bool:
+        """Counts one inference request; True once fail_after of them have been served."""
+        with self._slot_cond:
+            self._inference_seen += 1
+            return self.fail_after is not None and self._inference_seen > self.fail_after
 
     # -- model endpoints -------------------------------------------------------------
     def _tag(self, name: str, spec: ModelSpec) -> dict[str, Any]:
@@ -462,7 +476,7 @@ class FakeOllama(FakeHttpServer):
             text = text[: int(len(text) * spec.reads)]
         if not spec.spread:
             return first_sentences(text, spec.reply_sentences)
-        sentences = [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+        sentences = [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
         count = min(spec.reply_sentences, len(sentences))
         if count <= 1:
             return " ".join(sentences[:1])[:300]
@@ -496,9 +510,13 @@ class FakeOllama(FakeHttpServer):
                 break
             prompt_tokens = budget - remaining
         last_user = next((t.content for t in reversed(kept) if t.role == "user"), "")
+        num_predict = int(options.get("num_predict") or -1)  # <= 0: no limit
+        if self.summary_tokens > 0:  # a summary as long as a real one; the model's style unused
+            target = min(self.summary_tokens, num_predict if num_predict > 0 else math.inf)
+            reply = head_tokens(" ".join(strip_fences(last_user).split()), int(target))
+            return _Plan(reply, "stop", prompt_tokens, count_tokens(reply))
         reply = first_sentences(strip_fences(last_user))
         done_reason = "stop"
-        num_predict = int(options.get("num_predict") or -1)  # <= 0: no limit
         if 0 < num_predict < count_tokens(reply):
             reply = head_tokens(reply, num_predict)
             done_reason = "length"  # what Ollama reports when num_predict cut it off
@@ -586,6 +604,9 @@ class FakeOllama(FakeHttpServer):
         else:
             ex.send_json(400, {"error": "invalid input type"})
             return
+        with self._lock:
+            self._embedded.extend(texts)
+        ex.embed_batch = (len(texts), sum(len(t) for t in texts))  # for the timeline
         dims = spec.embedding_length or 0
         wanted = body.get("dimensions")
         if wanted is not None and not (isinstance(wanted, int) and 0 < wanted <= dims):
@@ -610,7 +631,7 @@ class FakeOllama(FakeHttpServer):
             # slept: Ollama's answer is ready when its compute ends, and this double's Python
             # work for 32 x 1024 floats (~15 ms) must not stretch the time it models.
             computing = time.monotonic()
-            vectors = [embed_text(t, dims) for t in read]
+            vectors = [self.embedder(t, dims) for t in read]
             if wanted is not None:  # Matryoshka-style: keep the first dims, renormalise
                 vectors = [_normalise(v[:wanted]) for v in vectors]
             encoded_vectors = json.dumps(vectors)
@@ -624,7 +645,7 @@ class FakeOllama(FakeHttpServer):
                 "total_duration": _ns(
                     modelled if self.sleep_scale != 1.0 else time.monotonic() - ex.started
                 ),
-                "load_duration": _ns(self.base_latency + load_s),
+                "load_duration": _ns(self._base_seconds(spec) + load_s),
                 "prompt_eval_count": prompt_tokens,
             },
             ensure_ascii=False,
@@ -639,11 +660,12 @@ class FakeOllama(FakeHttpServer):
             return
         text = head_tokens(str(body.get("prompt") or ""), spec.context_length)
         tokens = count_tokens(text)
+        ex.model_spec = spec
         with self._slot(ex, tokens, 0) as granted:
             if not granted:
                 return
-            self._sleep(self.simulated_seconds(tokens, 0))
-        vector = embed_text(text, spec.embedding_length or 0) if text else []
+            self._model_sleep(self._modelled_seconds(tokens, 0, spec))
+        vector = self.embedder(text, spec.embedding_length or 0) if text else []
         ex.send_json(200, {"embedding": vector})
 
     # -- queue and slots -------------------------------------------------------------
@@ -659,15 +681,29 @@ class FakeOllama(FakeHttpServer):
             yield False
             return
         completed = False
+        started = time.monotonic()
         try:
             yield True
             completed = True
         finally:
+            spec = getattr(ex, "model_spec", None)
+            modelled = self._modelled_seconds(prompt_tokens, output_tokens, spec)
+            inputs, chars = getattr(ex, "embed_batch", (0, 0))
+            use = SlotUse(
+                started,
+                time.monotonic(),
+                "embed" if _embeds(spec) else "chat",
+                prompt_tokens,
+                output_tokens,
+                inputs,
+                chars,
+                modelled,
+            )
             with self._slot_cond:
                 self._in_flight -= 1
+                self._timeline.append(use)
                 if completed:
-                    spec = getattr(ex, "model_spec", None)
-                    self._busy_seconds += self._modelled_seconds(prompt_tokens, output_tokens, spec)
+                    self._busy_seconds += modelled
                 self._slot_cond.notify_all()
 
     def _enter_slot(self) -> bool:
@@ -676,6 +712,7 @@ class FakeOllama(FakeHttpServer):
                 if self._queued >= self.max_queue:
                     return False
                 self._queued += 1
+                self._max_queued = max(self._max_queued, self._queued)
                 try:
                     while self._in_flight >= self.slots:
                         # Bounded: close() sets _closing, checked on every poll.
