@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -11,20 +10,26 @@ from google import genai
 from google.genai import errors, types
 
 from lab_pipelines.models.base import Answer, CallCounter, ModelError
+from lab_pipelines.models.retry import GaveUp, RetryPolicy, Transient
 
 # google-genai sends through httpx2 where it is installed, whose errors are not httpx's.
 try:
     import httpx2
 
     _TIMEOUTS: tuple[type[Exception], ...] = (httpx.TimeoutException, httpx2.TimeoutException)
+    _TRANSPORT: tuple[type[Exception], ...] = (httpx.TransportError, httpx2.TransportError)
 except ImportError:  # pragma: no cover - depends on what google-genai pulled in
     _TIMEOUTS = (httpx.TimeoutException,)
+    _TRANSPORT = (httpx.TransportError,)
+
+# What the SDK itself would retry: rate limit, request timeout, server faults.
+RETRIED_CODES = frozenset({408, 429, 500, 502, 503, 504})
 
 _RETRY_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 
 def retry_delay_seconds(error: errors.APIError) -> float | None:
-    """The server's RetryInfo.retryDelay on a 429, in seconds, if it sent one."""
+    """The server's RetryInfo.retryDelay (sent on 429), in seconds, if it sent one."""
     body = error.details if isinstance(error.details, dict) else {}
     for detail in body.get("error", {}).get("details", []) or []:
         if isinstance(detail, dict) and detail.get("@type", "").endswith("google.rpc.RetryInfo"):
@@ -40,8 +45,12 @@ class GeminiWriter:
     model: str = "gemini-2.5-flash"
     timeout_s: float = 120.0
     base_url: str | None = None
-    rate_limit_attempts: int = 4
-    max_retry_delay_s: float = 120.0
+    # Rate limits, server faults, timeouts, connection errors: `retry_attempts` in all, the
+    # server's retryDelay when it names one, else waits from 1 s (plus jitter) doubling to
+    # `retry_max_delay_s`; none begun past `retry_timeout_s`.
+    retry_attempts: int = 5
+    retry_max_delay_s: float = 60.0
+    retry_timeout_s: float = 300.0
     # None: the model's own default (dynamic thinking on 2.5 Flash); 0 turns thinking off on
     # the models that allow it. Thinking tokens are billed as output.
     thinking_budget: int | None = None
@@ -58,13 +67,9 @@ class GeminiWriter:
         options = types.HttpOptions(
             base_url=self.base_url,
             timeout=int(self.timeout_s * 1000),
-            # The SDK retries server faults; 429 is ours, because the SDK ignores retryDelay.
-            retry_options=types.HttpRetryOptions(
-                attempts=4,
-                initial_delay=1.0,
-                max_delay=30.0,
-                http_status_codes=[408, 500, 502, 503, 504],
-            ),
+            # One attempt per SDK call: `write` owns every retry (the SDK's own ignore the
+            # server's retryDelay, and two layers would multiply the attempts).
+            retry_options=types.HttpRetryOptions(attempts=1),
         )
         return genai.Client(api_key=self.api_key, http_options=options)
 
@@ -81,27 +86,36 @@ class GeminiWriter:
             thinking_config=thinking,
             max_output_tokens=self.max_output_tokens,
         )
-        for attempt in range(1, self.rate_limit_attempts + 1):
+        where = self.base_url or "the Gemini API"
+
+        def attempt() -> types.GenerateContentResponse:
+            # Every message is built from codes and settings only: no request data, no key.
             try:
-                response = client.models.generate_content(
+                return client.models.generate_content(
                     model=self.model, contents=prompt, config=config
                 )
-                break
-            except errors.ClientError as err:
-                if err.code == 429 and attempt < self.rate_limit_attempts:
-                    delay = retry_delay_seconds(err)
-                    time.sleep(
-                        min(delay if delay is not None else 2.0**attempt, self.max_retry_delay_s)
-                    )
-                    continue
-                raise ModelError(_explain(err, self.model)) from None
             except errors.APIError as err:
+                if err.code in RETRIED_CODES:
+                    raise Transient(
+                        _explain(err, self.model), _fix(err), retry_delay_seconds(err)
+                    ) from None
                 raise ModelError(_explain(err, self.model)) from None
             except _TIMEOUTS:
-                raise ModelError(
-                    f"Gemini did not answer within {self.timeout_s:.0f} s after retries; "
-                    "raise LAB_GEMINI_TIMEOUT_S or try later"
+                raise Transient(
+                    f"Gemini did not answer within {self.timeout_s:.0f} s",
+                    "raise LAB_GEMINI_TIMEOUT_S or try later",
                 ) from None
+            except _TRANSPORT as err:
+                raise Transient(
+                    f"Gemini at {where} is unreachable ({type(err).__name__})",
+                    "check the network and LAB_GEMINI_BASE_URL, or try later",
+                ) from None
+
+        policy = RetryPolicy(self.retry_attempts, 1.0, self.retry_max_delay_s, self.retry_timeout_s)
+        try:
+            response = policy.run(attempt)
+        except GaveUp as gave_up:
+            raise ModelError(str(gave_up)) from None
         usage = response.usage_metadata
         prompt_tokens = (usage.prompt_token_count or 0) if usage else 0
         output_tokens = (usage.candidates_token_count or 0) if usage else 0
@@ -118,9 +132,15 @@ def _explain(err: errors.APIError, model: str) -> str:
     status = err.status or ""
     message = (err.message or "")[:300]
     if err.code == 429:
-        return f"Gemini rate limit or quota exhausted ({message}); wait, or raise the quota"
+        return f"Gemini rate limit or quota exhausted ({message})"
     if err.code in (400, 401, 403) and ("API key" in message or status == "PERMISSION_DENIED"):
         return f"Gemini rejected the API key ({status}): set a valid GEMINI_API_KEY"
     if err.code == 404:
         return f"Gemini model {model!r} not found: set LAB_GEMINI_MODEL to an available model"
     return f"Gemini answered {err.code} {status}: {message}"
+
+
+def _fix(err: errors.APIError) -> str:
+    if err.code == 429:
+        return "wait, or raise the quota"
+    return "try later, or set LAB_GEMINI_MODEL to another model"

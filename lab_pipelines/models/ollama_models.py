@@ -12,7 +12,7 @@ import httpx
 import ollama
 
 from lab_pipelines.models.base import CallCounter, CallTimings, ModelError, Summary
-from lab_pipelines.models.retry import Transient, with_retries
+from lab_pipelines.models.retry import GaveUp, RetryPolicy, Transient, parse_retry_after
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.prompts import combine_messages, summary_messages, summary_prompt_overhead
 from lab_pipelines.text.tokens import estimate_tokens
@@ -23,14 +23,29 @@ SUMMARY_TOKENS = 512  # num_predict: room the reply needs inside num_ctx
 TRUNCATION_RATIO = 0.4
 
 
+def retry_after_seconds(err: ollama.ResponseError) -> float | None:
+    """The Retry-After a 503 carried (a proxy in front of Ollama may send one), if any.
+
+    The client raises ResponseError ``from None`` (hidden from tracebacks), but keeps the
+    httpx error, and with it the response headers, as the exception's context.
+    """
+    context = err.__context__
+    if isinstance(context, httpx.HTTPStatusError):
+        return parse_retry_after(context.response.headers.get("Retry-After"))
+    return None
+
+
 @dataclass
 class OllamaConnection:
     host: str
     timeout_s: float = 300.0
     parallel: int = 2  # requests this process keeps in flight; see the `ollama` pool
+    # Busy, unreachable or dropped: `retry_attempts` in all, waits from `retry_first_delay_s`
+    # (plus jitter) doubling to `retry_max_delay_s`, none begun past `retry_timeout_s`.
     retry_attempts: int = 5
     retry_first_delay_s: float = 1.0
     retry_max_delay_s: float = 20.0
+    retry_timeout_s: float = 600.0  # room for one retry of a long summary cut by a reboot
     # Caps requests in flight from this process at `parallel`, also when a map-reduce summary
     # fans out inside a document that is itself one of `parallel` in flight.
     _in_flight: threading.BoundedSemaphore = field(init=False, repr=False)
@@ -50,16 +65,30 @@ class OllamaConnection:
                 self._client = ollama.Client(host=self.host, timeout=self.timeout_s)
             return self._client
 
+    def _policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            self.retry_attempts,
+            self.retry_first_delay_s,
+            self.retry_max_delay_s,
+            self.retry_timeout_s,
+        )
+
     def call(self, what: str, request: Callable[[], T]) -> T:
-        """One request with retries on faults that pass (busy, connection refused)."""
+        """One request with retries on faults that pass (busy, unreachable, dropped)."""
+        check_host = f"check that Ollama runs at OLLAMA_HOST={self.host}"
 
         def attempt() -> T:
             try:
-                with self._in_flight:
+                with self._in_flight:  # not held while waiting to try again
                     return request()
             except ollama.ResponseError as err:
                 if err.status_code == 503:
-                    raise Transient(f"Ollama is busy: {err.error}") from err
+                    raise Transient(
+                        f"Ollama at {self.host} is busy ({err.error})",
+                        "lower LAB_OLLAMA_PARALLEL, or raise OLLAMA_NUM_PARALLEL or "
+                        "OLLAMA_MAX_QUEUE on the inference node",
+                        retry_after_seconds(err),
+                    ) from err
                 if err.status_code == 404:
                     raise ModelError(
                         f"{what}: {err.error}. Pull the model on the inference node "
@@ -67,7 +96,7 @@ class OllamaConnection:
                     ) from err
                 raise ModelError(f"{what}: Ollama answered {err.status_code}: {err.error}") from err
             except ConnectionError as err:
-                raise Transient(f"Ollama at {self.host} is unreachable ({err})") from err
+                raise Transient(f"Ollama at {self.host} is unreachable", check_host) from err
             except httpx.TimeoutException as err:
                 raise ModelError(
                     f"{what}: Ollama at {self.host} did not answer within {self.timeout_s:.0f} s; "
@@ -75,18 +104,15 @@ class OllamaConnection:
                 ) from err
             except httpx.TransportError as err:
                 # The server went away mid-request (a reboot of the inference node).
-                raise Transient(f"Ollama at {self.host} dropped the connection ({err})") from err
+                raise Transient(
+                    f"Ollama at {self.host} dropped the connection ({err})",
+                    f"{check_host}; a re-run makes only the calls that did not finish",
+                ) from err
 
-        return with_retries(
-            attempt,
-            attempts=self.retry_attempts,
-            first_delay=self.retry_first_delay_s,
-            max_delay=self.retry_max_delay_s,
-            give_up=lambda fault: ModelError(
-                f"{what}: {fault} after {self.retry_attempts} attempts; check that Ollama runs "
-                f"at OLLAMA_HOST={self.host} and is not overloaded"
-            ),
-        )
+        try:
+            return self._policy().run(attempt)
+        except GaveUp as gave_up:
+            raise ModelError(f"{what}: {gave_up}") from gave_up
 
     def require_capability(self, model: str, capability: str, fix: str) -> dict[str, Any]:
         """Fail early, with the fix, when ``model`` is missing or cannot do ``capability``."""

@@ -12,7 +12,7 @@ PROMPT = (
 
 
 def writer(url: str, key: str = "test-key-not-secret") -> GeminiWriter:
-    return GeminiWriter(api_key=key, base_url=url, timeout_s=5, max_retry_delay_s=3)
+    return GeminiWriter(api_key=key, base_url=url, timeout_s=5, retry_max_delay_s=3)
 
 
 def test_the_answer_and_usage_come_back_and_the_system_prompt_is_sent(fake_gemini):
@@ -22,7 +22,7 @@ def test_the_answer_and_usage_come_back_and_the_system_prompt_is_sent(fake_gemin
     assert "[1]" in answer.markdown and answer.prompt_tokens > 0
 
 
-def test_a_429_waits_the_servers_retry_delay_then_succeeds(fake_gemini):
+def test_a_429_waits_the_servers_retry_delay_then_succeeds(fake_gemini, real_waits):
     fake_gemini.fail_next(1, 429, "quota", retry_delay="1s")
     answer = writer(fake_gemini.url).write("rules", PROMPT)
     first, second = fake_gemini.calls_to(":generateContent")

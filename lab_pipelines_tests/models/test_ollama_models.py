@@ -18,7 +18,7 @@ LONG_KOREAN = "\n\n".join(
 
 
 def connection(url: str, **kwargs) -> OllamaConnection:
-    return OllamaConnection(url, timeout_s=5, retry_first_delay_s=0.01, **kwargs)
+    return OllamaConnection(url, timeout_s=5, **kwargs)
 
 
 def test_a_short_document_is_one_chat_with_num_ctx(fake_ollama):
