@@ -1,18 +1,20 @@
 """What model work costs, and what it would have cost had Gemini done all of it.
 
-Prices are configuration (``prices.toml``, or the file named by LAB_PRICES_FILE), read on a
-stated date; local work on the inference node costs nothing per token.
+Prices are configuration (``prices.toml``, or the file named by LAB_PRICES_FILE, the
+``prices_file`` setting), read on a stated date; local work on the inference node costs nothing
+per token.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_PRICES = Path(__file__).with_name("prices.toml")
+from lab_pipelines.settings import Settings, default, load_settings
+
+DEFAULT_PRICES: Path = default("prices_file")
 
 
 @dataclass(frozen=True)
@@ -41,8 +43,8 @@ class PriceBook:
             ) from None
 
 
-def prices_file() -> Path:
-    return Path(os.environ.get("LAB_PRICES_FILE", "").strip() or DEFAULT_PRICES)
+def prices_file(settings: Settings | None = None) -> Path:
+    return (settings or load_settings()).prices_file
 
 
 @lru_cache(maxsize=4)
@@ -52,5 +54,6 @@ def _load(path: Path) -> PriceBook:
     return PriceBook(str(data.get("read_on", "unknown")), str(data.get("source", "")), models)
 
 
-def price_book() -> PriceBook:
-    return _load(prices_file())
+def price_book(settings: Settings | None = None) -> PriceBook:
+    """The prices of the configured file (read once per file: the cache keys on its path)."""
+    return _load(prices_file(settings))

@@ -8,24 +8,29 @@ steps that call Ollama on node B (the inference node), every other step on node 
 The placements reach the pods through the ``dagster-k8s/config`` op tag. Other executors ignore
 that tag, so the same asset definitions serve both profiles unchanged.
 
-Node labels, the taint and the step pod sizes are read here, once, from the environment
-(``LAB_INFERENCE_NODE_LABEL``, ``LAB_INFERENCE_TAINT_KEY``, ``LAB_*_STEP_CPU``...); the
-Kubernetes manifests in ``deployment/`` use the same defaults and the deployment tests check
-that they agree. :func:`misplaced_assets` is the guard that keeps every Ollama client on node B.
+Node labels, the taint and the step pod sizes are settings (``lab_pipelines/settings.py``:
+``LAB_INFERENCE_NODE_LABEL``, ``LAB_INFERENCE_TAINT_KEY``, ``LAB_*_STEP_CPU``...), read once
+when this module is imported; the Kubernetes manifests in ``deployment/`` use the same defaults
+and the deployment tests check that they agree. :func:`misplaced_assets` is the guard that
+keeps every Ollama client on node B.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
 
-LOCAL = "local"
-CLUSTER = "cluster"
+from lab_pipelines.settings import CLUSTER as CLUSTER  # profile() is one of these two
+from lab_pipelines.settings import LOCAL as LOCAL
+from lab_pipelines.settings import load_settings
+
+# Read once, at import: the pod placements below are fixed for the life of the process.
+_SETTINGS = load_settings()
+
 K8S_CONFIG_TAG = "dagster-k8s/config"
 # Op tag and pod label naming the placement, so `kubectl get pods -l lab/placement=inference`
 # lists the step pods that talk to Ollama.
@@ -35,17 +40,15 @@ OLLAMA_RESOURCE_KEY = "local_models"
 
 
 def profile() -> str:
-    value = os.environ.get("LAB_PROFILE", LOCAL).strip().lower() or LOCAL
-    if value not in (LOCAL, CLUSTER):
-        raise ValueError(f"LAB_PROFILE={value!r}: use 'local' or 'cluster'")
-    return value
+    """LAB_PROFILE, read when asked: the code location decides it each time it loads."""
+    return load_settings().profile
 
 
 # Step pods one run may have at once. Each pool admits one run (granularity run), so this
 # bounds the step pods on each node: two per run lets a compute step (chunks, on A) overlap an
 # inference step (summaries, on B) without a second compute step crowding node A's budget
 # (lab_pipelines_tests/deployment/test_budget.py sums it).
-MAX_CONCURRENT_STEPS = int(os.environ.get("LAB_MAX_CONCURRENT_STEPS", "").strip() or 2)
+MAX_CONCURRENT_STEPS = _SETTINGS.max_concurrent_steps
 
 
 def executor() -> dg.ExecutorDefinition:
@@ -56,10 +59,6 @@ def executor() -> dg.ExecutorDefinition:
     # One process per run: the steps form a chain and each keeps Ollama busy by itself, so
     # subprocesses per step would only add start-up time (imports, Kiwi's model).
     return dg.in_process_executor
-
-
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, "").strip() or default
 
 
 @dataclass(frozen=True)
@@ -117,21 +116,21 @@ class Placement:
 # Node B serves the models; a step pod there is only an HTTP client of Ollama, so it is small.
 INFERENCE_NODE = Placement(
     name="inference",
-    node_label=_env("LAB_INFERENCE_NODE_LABEL", "lab/role=inference"),
-    taint_key=_env("LAB_INFERENCE_TAINT_KEY", "lab/inference"),
-    cpu_request=_env("LAB_INFERENCE_STEP_CPU", "250m"),
-    memory_request=_env("LAB_INFERENCE_STEP_MEMORY", "768Mi"),
-    cpu_limit=_env("LAB_INFERENCE_STEP_CPU_LIMIT", "1"),
-    memory_limit=_env("LAB_INFERENCE_STEP_MEMORY_LIMIT", "1536Mi"),
+    node_label=_SETTINGS.inference_node_label,
+    taint_key=_SETTINGS.inference_taint_key,
+    cpu_request=_SETTINGS.inference_step_cpu,
+    memory_request=_SETTINGS.inference_step_memory,
+    cpu_limit=_SETTINGS.inference_step_cpu_limit,
+    memory_limit=_SETTINGS.inference_step_memory_limit,
 )
 # Node A runs parsing, chunking and generation; Kiwi and PDF parsing want a little more memory.
 COMPUTE_NODE = Placement(
     name="compute",
-    node_label=_env("LAB_COMPUTE_NODE_LABEL", "lab/role=compute"),
-    cpu_request=_env("LAB_COMPUTE_STEP_CPU", "500m"),
-    memory_request=_env("LAB_COMPUTE_STEP_MEMORY", "1Gi"),
-    cpu_limit=_env("LAB_COMPUTE_STEP_CPU_LIMIT", "2"),
-    memory_limit=_env("LAB_COMPUTE_STEP_MEMORY_LIMIT", "3Gi"),
+    node_label=_SETTINGS.compute_node_label,
+    cpu_request=_SETTINGS.compute_step_cpu,
+    memory_request=_SETTINGS.compute_step_memory,
+    cpu_limit=_SETTINGS.compute_step_cpu_limit,
+    memory_limit=_SETTINGS.compute_step_memory_limit,
 )
 PLACEMENTS = {p.name: p for p in (INFERENCE_NODE, COMPUTE_NODE)}
 

@@ -1,91 +1,164 @@
 """Every setting of the project, read from the environment in one place.
 
-The Dagster resources (``defs/resources.py``) and the ``lab-pipelines`` command line both build
-themselves from :class:`Settings`, so a run started from the UI and one started from a shell see
-the same inbox, store and backends.
+One pydantic-settings model, :class:`Settings`: each field names its environment variable, its
+default and its valid range. The Dagster resources (``defs/resources.py``), the placement of
+step pods (``placement.py``), the price book (``costs.py``) and the ``lab-pipelines`` command
+line all take their values from it, so a run started from the UI and one started from a shell
+see the same inbox, store and backends. README.md's configuration table lists the same
+variables and defaults (``lab_pipelines_tests/test_settings.py`` checks that it does).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 OFFLINE = "offline"
 LIVE = "live"
 BACKENDS = (OFFLINE, LIVE)
+LOCAL = "local"
+CLUSTER = "cluster"
+PROFILES = (LOCAL, CLUSTER)
+
+_ROOT = Path(__file__).resolve().parent.parent
 
 
 class SettingsError(ValueError):
     """A setting has a value the pipeline cannot use; the message names the variable and the fix."""
 
 
-def _env(name: str, default: str) -> str:
-    value = os.environ.get(name, "").strip()
-    return value or default
+def _env(name: str, default: Any, **bounds: Any) -> Any:
+    """A field read from the environment variable ``name``, ``default`` when it is unset."""
+    return Field(default, validation_alias=name, **bounds)
 
 
-def _env_int(name: str, default: int, minimum: int = 1) -> int:
-    raw = _env(name, str(default))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(
-            f"{name}={raw!r} is not a whole number: set it to e.g. {default}"
-        ) from None
-    if value < minimum:
-        raise SettingsError(f"{name}={value} is below {minimum}: set it to e.g. {default}")
-    return value
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = _env(name, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number: set it to e.g. {default}") from None
-    if value < 0:
-        raise SettingsError(f"{name}={value} is negative: set it to e.g. {default}")
-    return value
-
-
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """What the README's configuration table documents, with the same defaults."""
 
-    inbox: Path
-    requests: Path
-    data: Path
-    backend: str = OFFLINE
-    ollama_host: str = "http://127.0.0.1:11434"
-    summary_model: str = "exaone3.5:7.8b"
-    embedding_model: str = "bge-m3"
-    num_ctx: int = 8192
-    ollama_timeout_s: int = 300
-    ollama_parallel: int = 2
-    ollama_retries: int = 5  # attempts on busy (503) or unreachable, with exponential backoff
-    ollama_retry_delay_ms: int = 1000
-    embed_batch_size: int = 32
-    embed_batch_chars: int = 24_000
-    gemini_model: str = "gemini-2.5-flash"
-    gemini_timeout_s: int = 120
-    gemini_base_url: str = ""  # empty: Google's endpoint; tests point it at a local double
-    prompt_token_budget: int = 6000
-    max_file_mb: int = 50
-    chunk_chars: int = 900
-    chunk_overlap_chars: int = 120
-    sensor_interval_s: int = 30
-    settle_s: int = 10  # a file whose mtime is this recent may still be being written
-    night_backfill_cron: str = "0 1 * * *"
-    digest_cron_hour: int = 5
-    schedule_timezone: str = "Asia/Seoul"
-    pushgateway_url: str = ""  # empty: metrics are not pushed
+    # Exact variable names only (no lower-case twins, no .env file): what the README lists.
+    model_config = SettingsConfigDict(case_sensitive=True, frozen=True)
+
+    inbox: Path = _env("LAB_INBOX", _ROOT / "samples" / "inbox")
+    requests: Path = _env("LAB_REQUESTS", _ROOT / "samples" / "requests")
+    data: Path = _env("LAB_DATA", _ROOT / ".lab_data")
+    backend: str = _env("LAB_BACKEND", OFFLINE)
+    ollama_host: str = _env("OLLAMA_HOST", "http://127.0.0.1:11434")
+    summary_model: str = _env("LAB_SUMMARY_MODEL", "exaone3.5:7.8b")
+    embedding_model: str = _env("LAB_EMBEDDING_MODEL", "bge-m3")
+    num_ctx: int = _env("LAB_NUM_CTX", 8192, ge=1024)
+    ollama_timeout_s: int = _env("LAB_OLLAMA_TIMEOUT_S", 300, ge=1)
+    ollama_parallel: int = _env("LAB_OLLAMA_PARALLEL", 2, ge=1)
+    # Attempts on busy (503) or unreachable, with exponential backoff from the delay.
+    ollama_retries: int = _env("LAB_OLLAMA_RETRIES", 5, ge=1)
+    ollama_retry_delay_ms: int = _env("LAB_OLLAMA_RETRY_DELAY_MS", 1000, ge=0)
+    embed_batch_size: int = _env("LAB_EMBED_BATCH_SIZE", 32, ge=1)
+    embed_batch_chars: int = _env("LAB_EMBED_BATCH_CHARS", 24_000, ge=1000)
+    # SecretStr: a printed or logged Settings shows '**********', never the key.
+    gemini_api_key: SecretStr = _env("GEMINI_API_KEY", SecretStr(""))
+    gemini_model: str = _env("LAB_GEMINI_MODEL", "gemini-2.5-flash")
+    gemini_timeout_s: int = _env("LAB_GEMINI_TIMEOUT_S", 120, ge=1)
+    gemini_base_url: str = _env("LAB_GEMINI_BASE_URL", "")  # empty: Google's; tests: a double
+    prompt_token_budget: int = _env("LAB_PROMPT_TOKENS", 6000, ge=500)
+    max_file_mb: int = _env("LAB_MAX_FILE_MB", 50, ge=1)
+    chunk_chars: int = _env("LAB_CHUNK_CHARS", 900, ge=200)
+    chunk_overlap_chars: int = _env("LAB_CHUNK_OVERLAP_CHARS", 120, ge=0)
+    sensor_interval_s: int = _env("LAB_SENSOR_INTERVAL_S", 30, ge=1)
+    settle_s: int = _env("LAB_SETTLE_S", 10, ge=0)  # a file this recent may still be written
+    night_backfill_cron: str = _env("LAB_NIGHT_BACKFILL_CRON", "0 1 * * *")
+    digest_cron_hour: int = _env("LAB_DIGEST_HOUR", 5, ge=0, le=23)
+    schedule_timezone: str = _env("LAB_TIMEZONE", "Asia/Seoul")
+    pushgateway_url: str = _env("LAB_PUSHGATEWAY_URL", "")  # empty: metrics are not pushed
     # Model candidates to evaluate besides the configured models: "kind=name" entries, kind one
     # of summary, embedding, writer; a writer is "model" or "model@thinking_budget".
-    candidates: str = ""
-    eval_questions: Path = Path("samples/evals/questions.tsv")
-    eval_sample_docs: int = 12  # documents in summary_eval's fixed, seeded sample
-    eval_judge_usd: float = 0.0  # hard cap of the optional Gemini judge per evaluation; 0: off
+    candidates: str = _env("LAB_CANDIDATES", "")
+    eval_questions: Path = _env("LAB_EVAL_QUESTIONS", _ROOT / "samples" / "evals" / "questions.tsv")
+    eval_sample_docs: int = _env("LAB_EVAL_SAMPLE", 12, ge=1)  # summary_eval's seeded sample
+    eval_judge_usd: float = _env("LAB_EVAL_JUDGE_USD", 0.0, ge=0)  # judge's cap; 0: no judge
+    prices_file: Path = _env("LAB_PRICES_FILE", _ROOT / "lab_pipelines" / "prices.toml")
+    # Where runs execute (placement.py): in-process, or one Kubernetes pod per step.
+    profile: str = _env("LAB_PROFILE", LOCAL)
+    max_concurrent_steps: int = _env("LAB_MAX_CONCURRENT_STEPS", 2, ge=1)  # step pods per run
+    # Node B (inference) and node A (compute): node label, taint, step pod requests and limits.
+    inference_node_label: str = _env("LAB_INFERENCE_NODE_LABEL", "lab/role=inference")
+    inference_taint_key: str = _env("LAB_INFERENCE_TAINT_KEY", "lab/inference")
+    inference_step_cpu: str = _env("LAB_INFERENCE_STEP_CPU", "250m")
+    inference_step_memory: str = _env("LAB_INFERENCE_STEP_MEMORY", "768Mi")
+    inference_step_cpu_limit: str = _env("LAB_INFERENCE_STEP_CPU_LIMIT", "1")
+    inference_step_memory_limit: str = _env("LAB_INFERENCE_STEP_MEMORY_LIMIT", "1536Mi")
+    compute_node_label: str = _env("LAB_COMPUTE_NODE_LABEL", "lab/role=compute")
+    compute_step_cpu: str = _env("LAB_COMPUTE_STEP_CPU", "500m")
+    compute_step_memory: str = _env("LAB_COMPUTE_STEP_MEMORY", "1Gi")
+    compute_step_cpu_limit: str = _env("LAB_COMPUTE_STEP_CPU_LIMIT", "2")
+    compute_step_memory_limit: str = _env("LAB_COMPUTE_STEP_MEMORY_LIMIT", "3Gi")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_means_default(cls, data: Any) -> Any:
+        """``LAB_X=`` (or spaces) means "use the default"; other values lose surrounding spaces."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: value.strip() if isinstance(value, str) else value
+            for key, value in data.items()
+            if not (isinstance(value, str) and not value.strip())
+        }
+
+    @field_validator("backend", "profile", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if value not in BACKENDS:
+            raise ValueError(
+                "use 'offline' for the embedded backends or 'live' for Ollama + Gemini"
+            )
+        return value
+
+    @field_validator("profile")
+    @classmethod
+    def _known_profile(cls, value: str) -> str:
+        if value not in PROFILES:
+            raise ValueError("use 'local' or 'cluster'")
+        return value
+
+    @field_validator("inference_node_label", "compute_node_label")
+    @classmethod
+    def _label(cls, value: str) -> str:
+        key, sep, _ = value.partition("=")
+        # A label without "=" would select no node and leave the step pods Pending forever.
+        if not sep or not key.strip():
+            raise ValueError("a node label is 'key=value', e.g. lab/role=inference")
+        return value
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("use an IANA timezone name, e.g. Asia/Seoul or UTC") from None
+        return value
+
+    @field_validator("inbox", "requests", "data", "eval_questions", "prices_file")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.absolute()  # relative to the folder the command started in, once
+
+    @model_validator(mode="after")
+    def _overlap_below_half(self) -> Settings:
+        if self.chunk_overlap_chars >= self.chunk_chars // 2:
+            raise ValueError(
+                "LAB_CHUNK_OVERLAP_CHARS must be less than half of LAB_CHUNK_CHARS: lower the "
+                f"overlap (now {self.chunk_overlap_chars} of {self.chunk_chars})"
+            )
+        return self
 
     @property
     def is_offline(self) -> bool:
@@ -100,93 +173,42 @@ class Settings:
         return self.data / "outputs"
 
 
+# Setting → environment variable, for the README table and for resources that show in the UI
+# which values came from the environment.
+ENV_VARS: dict[str, str] = {
+    name: str(field.validation_alias) for name, field in Settings.model_fields.items()
+}
+_FIELD_OF = {env: name for name, env in ENV_VARS.items()}
+
+
+def default(field: str) -> Any:
+    """The documented default of a setting (``default("num_ctx")`` → 8192)."""
+    return Settings.model_fields[field].default
+
+
 def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent
+    return _ROOT
+
+
+def _problem(error: Any) -> str:
+    """One validation error as "VARIABLE=value ...: the fix"."""
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:  # a rule across settings: its message names them
+        return message
+    name = str(error["loc"][0])
+    field = _FIELD_OF[name]
+    shown = "***" if field == "gemini_api_key" else repr(error["input"])
+    if error["type"] == "value_error":
+        return f"{name}={shown}: {message}"
+    return f"{name}={shown} {message.removeprefix('Input ')}: set it to e.g. {default(field)}"
 
 
 def load_settings() -> Settings:
-    """Read the settings from the environment; relative paths are taken from the current folder."""
-    root = project_root()
-    backend = _env("LAB_BACKEND", OFFLINE).lower()
-    if backend not in BACKENDS:
-        raise SettingsError(
-            f"LAB_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}: use 'offline' for the "
-            "embedded backends or 'live' for Ollama + Gemini"
-        )
-    settings = Settings(
-        inbox=Path(_env("LAB_INBOX", str(root / "samples" / "inbox"))).absolute(),
-        requests=Path(_env("LAB_REQUESTS", str(root / "samples" / "requests"))).absolute(),
-        data=Path(_env("LAB_DATA", str(root / ".lab_data"))).absolute(),
-        backend=backend,
-        ollama_host=_env("OLLAMA_HOST", "http://127.0.0.1:11434"),
-        summary_model=_env("LAB_SUMMARY_MODEL", "exaone3.5:7.8b"),
-        embedding_model=_env("LAB_EMBEDDING_MODEL", "bge-m3"),
-        num_ctx=_env_int("LAB_NUM_CTX", 8192, minimum=1024),
-        ollama_timeout_s=_env_int("LAB_OLLAMA_TIMEOUT_S", 300),
-        ollama_parallel=_env_int("LAB_OLLAMA_PARALLEL", 2),
-        ollama_retries=_env_int("LAB_OLLAMA_RETRIES", 5),
-        ollama_retry_delay_ms=_env_int("LAB_OLLAMA_RETRY_DELAY_MS", 1000, minimum=0),
-        embed_batch_size=_env_int("LAB_EMBED_BATCH_SIZE", 32),
-        embed_batch_chars=_env_int("LAB_EMBED_BATCH_CHARS", 24_000, minimum=1000),
-        gemini_model=_env("LAB_GEMINI_MODEL", "gemini-2.5-flash"),
-        gemini_timeout_s=_env_int("LAB_GEMINI_TIMEOUT_S", 120),
-        gemini_base_url=_env("LAB_GEMINI_BASE_URL", ""),
-        prompt_token_budget=_env_int("LAB_PROMPT_TOKENS", 6000, minimum=500),
-        max_file_mb=_env_int("LAB_MAX_FILE_MB", 50),
-        chunk_chars=_env_int("LAB_CHUNK_CHARS", 900, minimum=200),
-        chunk_overlap_chars=_env_int("LAB_CHUNK_OVERLAP_CHARS", 120, minimum=0),
-        sensor_interval_s=_env_int("LAB_SENSOR_INTERVAL_S", 30),
-        settle_s=_env_int("LAB_SETTLE_S", 10, minimum=0),
-        night_backfill_cron=_env("LAB_NIGHT_BACKFILL_CRON", "0 1 * * *"),
-        digest_cron_hour=_env_int("LAB_DIGEST_HOUR", 5, minimum=0),
-        schedule_timezone=_env("LAB_TIMEZONE", "Asia/Seoul"),
-        pushgateway_url=_env("LAB_PUSHGATEWAY_URL", ""),
-        candidates=_env("LAB_CANDIDATES", ""),
-        eval_questions=Path(
-            _env("LAB_EVAL_QUESTIONS", str(root / "samples" / "evals" / "questions.tsv"))
-        ).absolute(),
-        eval_sample_docs=_env_int("LAB_EVAL_SAMPLE", 12),
-        eval_judge_usd=_env_float("LAB_EVAL_JUDGE_USD", 0.0),
-    )
-    if settings.chunk_overlap_chars >= settings.chunk_chars // 2:
-        raise SettingsError(
-            "LAB_CHUNK_OVERLAP_CHARS must be less than half of LAB_CHUNK_CHARS: lower the overlap"
-        )
-    return settings
+    """Read the settings from the environment; relative paths are taken from the current folder.
 
-
-# Setting → environment variable, for the README table and for resources that show in the UI
-# which values came from the environment.
-ENV_VARS = {
-    "inbox": "LAB_INBOX",
-    "requests": "LAB_REQUESTS",
-    "data": "LAB_DATA",
-    "backend": "LAB_BACKEND",
-    "ollama_host": "OLLAMA_HOST",
-    "summary_model": "LAB_SUMMARY_MODEL",
-    "embedding_model": "LAB_EMBEDDING_MODEL",
-    "num_ctx": "LAB_NUM_CTX",
-    "ollama_timeout_s": "LAB_OLLAMA_TIMEOUT_S",
-    "ollama_parallel": "LAB_OLLAMA_PARALLEL",
-    "ollama_retries": "LAB_OLLAMA_RETRIES",
-    "ollama_retry_delay_ms": "LAB_OLLAMA_RETRY_DELAY_MS",
-    "embed_batch_size": "LAB_EMBED_BATCH_SIZE",
-    "embed_batch_chars": "LAB_EMBED_BATCH_CHARS",
-    "gemini_model": "LAB_GEMINI_MODEL",
-    "gemini_timeout_s": "LAB_GEMINI_TIMEOUT_S",
-    "gemini_base_url": "LAB_GEMINI_BASE_URL",
-    "prompt_token_budget": "LAB_PROMPT_TOKENS",
-    "max_file_mb": "LAB_MAX_FILE_MB",
-    "chunk_chars": "LAB_CHUNK_CHARS",
-    "chunk_overlap_chars": "LAB_CHUNK_OVERLAP_CHARS",
-    "sensor_interval_s": "LAB_SENSOR_INTERVAL_S",
-    "settle_s": "LAB_SETTLE_S",
-    "night_backfill_cron": "LAB_NIGHT_BACKFILL_CRON",
-    "digest_cron_hour": "LAB_DIGEST_HOUR",
-    "schedule_timezone": "LAB_TIMEZONE",
-    "pushgateway_url": "LAB_PUSHGATEWAY_URL",
-    "candidates": "LAB_CANDIDATES",
-    "eval_questions": "LAB_EVAL_QUESTIONS",
-    "eval_sample_docs": "LAB_EVAL_SAMPLE",
-    "eval_judge_usd": "LAB_EVAL_JUDGE_USD",
-}
+    Raises :class:`SettingsError` naming each variable that has an unusable value, and the fix.
+    """
+    try:
+        return Settings()
+    except ValidationError as err:
+        raise SettingsError("; ".join(_problem(e) for e in err.errors())) from None

@@ -1,68 +1,108 @@
 """The code location's resources, built from :mod:`lab_pipelines.settings`.
 
-A value the environment sets is passed as ``EnvVar`` so the UI shows where it came from and the
-run process reads it again; anything unset takes the documented default.
+Each resource field is a setting: it takes its default, and the environment variable its UI
+description names, from :class:`~lab_pipelines.settings.Settings`. A value the environment set
+is passed as ``EnvVar`` so the UI shows where it came from and the run process reads it again;
+anything unset takes the documented default. The backends themselves are built by the plain
+:class:`~lab_pipelines.models.candidates.CandidateFactory`, from the resources' values.
 """
 
 from __future__ import annotations
 
 import os
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
 
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
-from lab_pipelines.models.gemini_writer import GeminiWriter
-from lab_pipelines.models.offline import ExtractiveSummarizer, ExtractiveWriter, LexicalEmbedder
-from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder, OllamaSummarizer
-from lab_pipelines.settings import ENV_VARS, OFFLINE, Settings, load_settings
+from lab_pipelines.models.candidates import CandidateFactory
+from lab_pipelines.settings import ENV_VARS, Settings, default, load_settings
 from lab_pipelines.store import LabStore
-from lab_pipelines.text.extractive import EXTRACTIVE_SUMMARY_MODEL
-from lab_pipelines.text.lexical_embedding import LEXICAL_MODEL
 
 
-class InboxResource(dg.ConfigurableResource):
+def setting(name: str, required: bool = False) -> Any:
+    """A resource field holding the setting ``name``: its default (unless ``required``) and
+    its variable come from :class:`Settings`."""
+    value = default(name)
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()  # the default: empty
+    return Field(
+        default=... if required else (str(value) if isinstance(value, Path) else value),
+        description=f"Setting {ENV_VARS[name]} (lab_pipelines/settings.py)",
+        json_schema_extra={"setting": name},
+    )
+
+
+def _setting_of(field: FieldInfo) -> str | None:
+    extra = field.json_schema_extra
+    return str(extra["setting"]) if isinstance(extra, dict) and "setting" in extra else None
+
+
+class SettingsResource(dg.ConfigurableResource):
+    """A resource whose fields are settings (see :func:`setting`)."""
+
+    def as_settings(self, base: Settings | None = None) -> Settings:
+        """``base`` (default: the documented defaults) with this resource's values."""
+        update = {}
+        for name, field in type(self).model_fields.items():
+            key = _setting_of(field)
+            if key is not None:
+                kind = type(default(key))
+                value = getattr(self, name)
+                update[key] = (
+                    kind(value) if kind in (SecretStr,) or issubclass(kind, Path) else value
+                )
+        return (base or Settings.model_construct()).model_copy(update=update)
+
+
+class InboxResource(SettingsResource):
     """Where documents and generation requests arrive, and how documents are cut into chunks."""
 
-    inbox_dir: str
-    requests_dir: str
-    max_file_mb: int = 50
-    chunk_chars: int = 900
-    chunk_overlap_chars: int = 120
-    settle_s: int = 10  # a file modified this recently may still be being written
+    inbox_dir: str = setting("inbox", required=True)
+    requests_dir: str = setting("requests", required=True)
+    max_file_mb: int = setting("max_file_mb")
+    chunk_chars: int = setting("chunk_chars")
+    chunk_overlap_chars: int = setting("chunk_overlap_chars")
+    settle_s: int = setting("settle_s")  # a file modified this recently may still be written
 
 
-class LanceStoreResource(dg.ConfigurableResource):
+class LanceStoreResource(SettingsResource):
     """The LanceDB folder that holds every table of the pipeline."""
 
-    data_dir: str
+    data_dir: str = setting("data", required=True)
 
     def store(self) -> LabStore:
         return LabStore(os.path.join(self.data_dir, "lancedb"))
 
 
-class LocalModelsResource(dg.ConfigurableResource):
+class LocalModelsResource(SettingsResource):
     """Summaries and embeddings: Ollama on the inference node, or the offline stand-ins."""
 
-    backend: str = OFFLINE
-    ollama_host: str = "http://127.0.0.1:11434"
-    summary_model: str = "exaone3.5:7.8b"
-    embedding_model: str = "bge-m3"
-    num_ctx: int = 8192
-    timeout_s: int = 300
-    parallel: int = 2
-    retries: int = 5
-    retry_delay_ms: int = 1000
-    embed_batch_size: int = 32
-    embed_batch_chars: int = 24_000
+    backend: str = setting("backend")
+    ollama_host: str = setting("ollama_host")
+    summary_model: str = setting("summary_model")
+    embedding_model: str = setting("embedding_model")
+    num_ctx: int = setting("num_ctx")
+    timeout_s: int = setting("ollama_timeout_s")
+    parallel: int = setting("ollama_parallel")
+    retries: int = setting("ollama_retries")
+    retry_delay_ms: int = setting("ollama_retry_delay_ms")
+    embed_batch_size: int = setting("embed_batch_size")
+    embed_batch_chars: int = setting("embed_batch_chars")
+
+    def backends(self) -> CandidateFactory:
+        return CandidateFactory(self.as_settings())
 
     def summary_model_name(self) -> str:
         """The model summaries are keyed on, without asking the server."""
-        return EXTRACTIVE_SUMMARY_MODEL if self.backend == OFFLINE else self.summary_model
+        return self.backends().summary_model()
 
     def embedding_model_name(self) -> str:
-        return LEXICAL_MODEL if self.backend == OFFLINE else self.embedding_model
+        return self.backends().embedding_model()
 
     def reachable(self) -> bool:
         """Whether Ollama answers at all (a cheap GET, for the inference_up metric)."""
@@ -72,67 +112,67 @@ class LocalModelsResource(dg.ConfigurableResource):
         except OSError:
             return False
 
-    def _connection(self) -> OllamaConnection:
-        return OllamaConnection(
-            self.ollama_host,
-            float(self.timeout_s),
-            self.parallel,
-            retry_attempts=self.retries,
-            retry_first_delay_s=self.retry_delay_ms / 1000,
-        )
-
     def summarizer(self) -> Summarizer:
-        if self.backend == OFFLINE:
-            return ExtractiveSummarizer()
-        summarizer = OllamaSummarizer(self._connection(), self.summary_model, self.num_ctx)
-        summarizer.check()
-        return summarizer
+        build = self.backends()
+        return build.summarizer(build.summary_model())
 
     def embedder(self) -> Embedder:
-        if self.backend == OFFLINE:
-            return LexicalEmbedder()
-        embedder = OllamaEmbedder(
-            self._connection(), self.embedding_model, self.embed_batch_size, self.embed_batch_chars
-        )
-        embedder.check()
-        return embedder
+        build = self.backends()
+        return build.embedder(build.embedding_model())
 
 
-class TextWriterResource(dg.ConfigurableResource):
+class TextWriterResource(SettingsResource):
     """Final text: Gemini, or the offline extractive writer."""
 
-    backend: str = OFFLINE
-    gemini_api_key: str = ""
-    gemini_model: str = "gemini-2.5-flash"
-    timeout_s: int = 120
-    base_url: str = ""
-    prompt_token_budget: int = 6000
+    backend: str = setting("backend")
+    # Empty offline; live, an EnvVar: the key's value never enters run config, the UI or storage.
+    gemini_api_key: str = setting("gemini_api_key")
+    gemini_model: str = setting("gemini_model")
+    timeout_s: int = setting("gemini_timeout_s")
+    base_url: str = setting("gemini_base_url")
+    prompt_token_budget: int = setting("prompt_token_budget")
 
     def writer(self) -> Writer:
-        if self.backend == OFFLINE:
-            return ExtractiveWriter()
-        return GeminiWriter(
-            api_key=self.gemini_api_key,
-            model=self.gemini_model,
-            timeout_s=float(self.timeout_s),
-            base_url=self.base_url or None,
-        )
+        build = CandidateFactory(self.as_settings())
+        return build.writer(build.writer_model())
 
 
-class TelemetryResource(dg.ConfigurableResource):
+class TelemetryResource(SettingsResource):
     """Where step figures go: the usage ledger (always) and a Pushgateway (when configured)."""
 
-    pushgateway_url: str = ""
-    timezone: str = "Asia/Seoul"
-    reference_model: str = "gemini-2.5-flash"  # prices the all-Gemini equivalent of local work
+    pushgateway_url: str = setting("pushgateway_url")
+    timezone: str = setting("schedule_timezone")
+    # Prices the all-Gemini equivalent of local work.
+    reference_model: str = setting("gemini_model")
 
 
-def _from_env(settings: Settings, field: str, as_env_vars: bool) -> Any:
-    name = ENV_VARS[field]
-    value = getattr(settings, field)
-    if not as_env_vars or not os.environ.get(name, "").strip():
-        return str(value) if not isinstance(value, int) else value
-    return dg.EnvVar.int(name) if isinstance(value, int) else dg.EnvVar(name)
+def backend_factory(
+    local_models: LocalModelsResource, text_writer: TextWriterResource
+) -> CandidateFactory:
+    """The factory of both model resources' values: Ollama's from one, Gemini's from the other."""
+    return CandidateFactory(text_writer.as_settings(local_models.as_settings()))
+
+
+def _config_value(settings: Settings, name: str, as_env_vars: bool) -> Any:
+    """``EnvVar`` where the environment set exactly this value; the value itself otherwise
+    (a default, or one the settings normalised: a relative path made absolute, 'LIVE')."""
+    value = getattr(settings, name)
+    variable = ENV_VARS[name]
+    raw = os.environ.get(variable, "").strip()
+    if as_env_vars and raw and raw == str(value):
+        return dg.EnvVar.int(variable) if isinstance(value, int) else dg.EnvVar(variable)
+    return value if isinstance(value, int | float) else str(value)
+
+
+def _build(
+    cls: type[SettingsResource], settings: Settings, as_env_vars: bool, **fixed: Any
+) -> SettingsResource:
+    values = {
+        name: _config_value(settings, key, as_env_vars)
+        for name, field in cls.model_fields.items()
+        if (key := _setting_of(field)) is not None and name not in fixed
+    }
+    return cls(**values, **fixed)
 
 
 def build_resources(
@@ -140,53 +180,20 @@ def build_resources(
 ) -> dict[str, dg.ConfigurableResource]:
     """The resources for ``settings``; ``as_env_vars=False`` gives plain values, for callers
     outside a Dagster run (the command line), where nothing would resolve an ``EnvVar``."""
-
-    def env(field: str) -> Any:
-        return _from_env(settings, field, as_env_vars)
-
     api_key: Any = ""
-    if settings.backend != OFFLINE:
+    if not settings.is_offline:
         # An EnvVar inside Dagster: the key's value never enters run config, the UI or storage.
         api_key = (
-            dg.EnvVar("GEMINI_API_KEY") if as_env_vars else os.environ.get("GEMINI_API_KEY", "")
+            dg.EnvVar("GEMINI_API_KEY")
+            if as_env_vars
+            else settings.gemini_api_key.get_secret_value()
         )
-
     return {
-        "inbox": InboxResource(
-            inbox_dir=env("inbox"),
-            requests_dir=env("requests"),
-            max_file_mb=env("max_file_mb"),
-            chunk_chars=env("chunk_chars"),
-            chunk_overlap_chars=env("chunk_overlap_chars"),
-            settle_s=env("settle_s"),
-        ),
-        "lance": LanceStoreResource(data_dir=env("data")),
-        "local_models": LocalModelsResource(
-            backend=settings.backend,
-            ollama_host=env("ollama_host"),
-            summary_model=env("summary_model"),
-            embedding_model=env("embedding_model"),
-            num_ctx=env("num_ctx"),
-            timeout_s=env("ollama_timeout_s"),
-            parallel=env("ollama_parallel"),
-            retries=env("ollama_retries"),
-            retry_delay_ms=env("ollama_retry_delay_ms"),
-            embed_batch_size=env("embed_batch_size"),
-            embed_batch_chars=env("embed_batch_chars"),
-        ),
-        "text_writer": TextWriterResource(
-            backend=settings.backend,
-            gemini_api_key=api_key,
-            gemini_model=env("gemini_model"),
-            timeout_s=env("gemini_timeout_s"),
-            base_url=env("gemini_base_url"),
-            prompt_token_budget=env("prompt_token_budget"),
-        ),
-        "telemetry": TelemetryResource(
-            pushgateway_url=env("pushgateway_url"),
-            timezone=env("schedule_timezone"),
-            reference_model=env("gemini_model"),
-        ),
+        "inbox": _build(InboxResource, settings, as_env_vars),
+        "lance": _build(LanceStoreResource, settings, as_env_vars),
+        "local_models": _build(LocalModelsResource, settings, as_env_vars),
+        "text_writer": _build(TextWriterResource, settings, as_env_vars, gemini_api_key=api_key),
+        "telemetry": _build(TelemetryResource, settings, as_env_vars),
     }
 
 

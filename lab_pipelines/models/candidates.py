@@ -1,19 +1,21 @@
-"""Build the backend object for a model candidate by name, next to the configured ones.
+"""The one place that builds model backends: from the settings and a model name.
 
-The evaluation compares models the pipeline is not configured with, so it cannot take the
-resources' single summarizer/embedder/writer: it builds one per candidate here. Offline names
-get the embedded stand-ins; any other name needs the live backend (Ollama or Gemini).
+The Dagster resources (``defs/resources.py``), the evaluation (``defs/evaluate/runner.py``) and
+the ``lab-pipelines search``/``ask`` commands all build their summarizer, embedder and writer
+here. The evaluation compares models the pipeline is not configured with, so a backend is built
+for a name, not only for the configured model. Offline names get the embedded stand-ins; any
+other name needs the live backend (Ollama or Gemini). Plain Python: no Dagster, and neither
+the ollama client nor google-genai is imported before a live backend is built.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from lab_pipelines.models.base import Embedder, ModelError, Summarizer, Writer
 from lab_pipelines.models.offline import ExtractiveSummarizer, ExtractiveWriter, LexicalEmbedder
-from lab_pipelines.settings import OFFLINE, Settings
+from lab_pipelines.settings import Settings
 from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL, EXTRACTIVE_SUMMARY_MODEL
 from lab_pipelines.text.lexical_embedding import LEXICAL_MODEL
 
@@ -42,50 +44,55 @@ def split_writer_setting(setting: str) -> tuple[str, int | None]:
         ) from None
 
 
-@dataclass
 class CandidateFactory:
-    """What is needed to reach the model servers; one factory builds every candidate."""
+    """Builds every backend of ``settings``: the configured models and any candidate by name.
 
-    offline: bool
-    ollama: OllamaConnection | None = None
-    num_ctx: int = 8192
-    embed_batch_size: int = 32
-    embed_batch_chars: int = 24_000
-    gemini_api_key: str = field(default="", repr=False)
-    gemini_base_url: str | None = None
-    gemini_timeout_s: float = 120.0
+    One factory shares one Ollama connection (its HTTP client and request slots) between the
+    backends it builds.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.offline = settings.is_offline
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CandidateFactory:
-        """The factory of the configured servers, without Dagster: what `lab-pipelines search`
-        and `ask` use, so a search imports neither Dagster nor google-genai."""
-        offline = settings.backend == OFFLINE
-        if offline:
-            return cls(offline=True, num_ctx=settings.num_ctx)
+        return cls(settings)
+
+    @cached_property
+    def ollama(self) -> OllamaConnection | None:
+        """The connection to Ollama; None offline, where no model server is used."""
+        if self.offline:
+            return None
         from lab_pipelines.models.ollama_models import OllamaConnection
 
-        return cls(
-            offline=offline,
-            ollama=OllamaConnection(
-                settings.ollama_host,
-                float(settings.ollama_timeout_s),
-                settings.ollama_parallel,
-                retry_attempts=settings.ollama_retries,
-                retry_first_delay_s=settings.ollama_retry_delay_ms / 1000,
-            ),
-            num_ctx=settings.num_ctx,
-            embed_batch_size=settings.embed_batch_size,
-            embed_batch_chars=settings.embed_batch_chars,
-            gemini_api_key=os.environ.get("GEMINI_API_KEY", ""),
-            gemini_base_url=settings.gemini_base_url or None,
-            gemini_timeout_s=float(settings.gemini_timeout_s),
+        s = self.settings
+        return OllamaConnection(
+            s.ollama_host,
+            float(s.ollama_timeout_s),
+            s.ollama_parallel,
+            retry_attempts=s.ollama_retries,
+            retry_first_delay_s=s.ollama_retry_delay_ms / 1000,
         )
 
-    def configured_embedder(self, settings: Settings) -> Embedder:
-        return self.embedder(LEXICAL_MODEL if self.offline else settings.embedding_model)
+    # The configured models, as the pipeline keys them (offline: the embedded stand-ins).
+    def summary_model(self) -> str:
+        return EXTRACTIVE_SUMMARY_MODEL if self.offline else self.settings.summary_model
+
+    def embedding_model(self) -> str:
+        return LEXICAL_MODEL if self.offline else self.settings.embedding_model
+
+    def writer_model(self) -> str:
+        return EXTRACTIVE_ANSWER_MODEL if self.offline else self.settings.gemini_model
+
+    def configured_embedder(self, settings: Settings | None = None) -> Embedder:
+        """The pipeline's embedder (``settings``: another configuration's, for old callers)."""
+        if settings is not None and settings != self.settings:
+            return CandidateFactory(settings).configured_embedder()
+        return self.embedder(self.embedding_model())
 
     def _live(self, kind: str, name: str) -> OllamaConnection:
-        if self.offline or self.ollama is None:
+        if self.ollama is None:
             raise NotRunnable(
                 f"{kind} candidate {name!r} is not an offline model: set LAB_BACKEND=live to "
                 "evaluate it against Ollama"
@@ -97,7 +104,7 @@ class CandidateFactory:
             return OFFLINE_SUMMARIZERS[name]()
         from lab_pipelines.models.ollama_models import OllamaSummarizer
 
-        summarizer = OllamaSummarizer(self._live("summary", name), name, self.num_ctx)
+        summarizer = OllamaSummarizer(self._live("summary", name), name, self.settings.num_ctx)
         summarizer.check()
         return summarizer
 
@@ -107,12 +114,17 @@ class CandidateFactory:
         from lab_pipelines.models.ollama_models import OllamaEmbedder
 
         embedder = OllamaEmbedder(
-            self._live("embedding", name), name, self.embed_batch_size, self.embed_batch_chars
+            self._live("embedding", name),
+            name,
+            self.settings.embed_batch_size,
+            self.settings.embed_batch_chars,
         )
         embedder.check()
         return embedder
 
-    def writer(self, setting: str) -> Writer:
+    def writer(self, setting: str, max_output_tokens: int | None = None) -> Writer:
+        """A writer for ``model`` or ``model@thinking_budget``; ``max_output_tokens`` bounds
+        what one call can cost (the judge's short grades)."""
         if setting in OFFLINE_WRITERS:
             return OFFLINE_WRITERS[setting]()
         if self.offline:
@@ -124,9 +136,10 @@ class CandidateFactory:
 
         model, budget = split_writer_setting(setting)
         return GeminiWriter(
-            api_key=self.gemini_api_key,
+            api_key=self.settings.gemini_api_key.get_secret_value(),
             model=model,
-            timeout_s=self.gemini_timeout_s,
-            base_url=self.gemini_base_url,
+            timeout_s=float(self.settings.gemini_timeout_s),
+            base_url=self.settings.gemini_base_url or None,
             thinking_budget=budget,
+            max_output_tokens=max_output_tokens,
         )

@@ -17,6 +17,7 @@ from lab_pipelines.defs.resources import (
     LocalModelsResource,
     TelemetryResource,
     TextWriterResource,
+    backend_factory,
 )
 from lab_pipelines.evaluation import retrieval, summary, writer
 from lab_pipelines.evaluation.candidates import (
@@ -31,8 +32,6 @@ from lab_pipelines.evaluation.evalset import EvalQuestion, read_questions
 from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
-from lab_pipelines.models.gemini_writer import GeminiWriter
-from lab_pipelines.models.ollama_models import OllamaConnection
 from lab_pipelines.settings import OFFLINE
 from lab_pipelines.store import DOCUMENTS, LabStore
 from lab_pipelines.usage import usage_row
@@ -74,24 +73,8 @@ def register_candidates(instance: dg.DagsterInstance, candidates: Candidates) ->
 
 
 def factory(local_models: LocalModelsResource, text_writer: TextWriterResource) -> CandidateFactory:
-    offline = local_models.backend == OFFLINE
-    connection = OllamaConnection(
-        local_models.ollama_host,
-        float(local_models.timeout_s),
-        local_models.parallel,
-        retry_attempts=local_models.retries,
-        retry_first_delay_s=local_models.retry_delay_ms / 1000,
-    )
-    return CandidateFactory(
-        offline=offline,
-        ollama=None if offline else connection,
-        num_ctx=local_models.num_ctx,
-        embed_batch_size=local_models.embed_batch_size,
-        embed_batch_chars=local_models.embed_batch_chars,
-        gemini_api_key=text_writer.gemini_api_key,
-        gemini_base_url=text_writer.base_url or None,
-        gemini_timeout_s=float(text_writer.timeout_s),
-    )
+    """Every candidate's backend, built from the run's model resources."""
+    return backend_factory(local_models, text_writer)
 
 
 def as_metadata(figures: dict[str, float]) -> dict[str, dg.MetadataValue]:
@@ -171,23 +154,17 @@ def _judge(evaluation: EvaluationResource, text_writer: TextWriterResource) -> J
     if evaluation.judge_usd <= 0 or text_writer.backend == OFFLINE:
         return None
     model = text_writer.gemini_model
-    return Judge(
-        GeminiWriter(
-            api_key=text_writer.gemini_api_key,
-            model=model,
-            timeout_s=float(text_writer.timeout_s),
-            base_url=text_writer.base_url or None,
-            thinking_budget=0,
-            max_output_tokens=REPLY_TOKENS,
-        ),
-        price_book().price(model),
-        evaluation.judge_usd,
+    # Thinking off and short replies: a grade costs little, and the cap bounds the rest.
+    grader = CandidateFactory(text_writer.as_settings()).writer(
+        f"{model}@0", max_output_tokens=REPLY_TOKENS
     )
+    return Judge(grader, price_book().price(model), evaluation.judge_usd)
 
 
 def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> dict:
     store: LabStore = res.lance.store()
-    embedder = factory(res.local_models, res.text_writer).embedder(candidate)
+    build = factory(res.local_models, res.text_writer)
+    embedder = build.embedder(candidate)
     questions, skipped = _questions(res.evaluation, store)
     doc_ids = [
         r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id", "status"]) if r["status"] == "ok"
@@ -198,7 +175,7 @@ def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> 
     if not from_corpus and previous.get("speed_from_corpus"):
         # Nothing new to embed: the speed measured when this model embedded the store stands.
         speed, from_corpus = previous["embed_tokens_per_s"], True
-    connection = factory(res.local_models, res.text_writer).ollama
+    connection = build.ollama
     memory = connection.resident_bytes(candidate) if connection else None
     _record(context, res, store, f"retrieval_eval[{candidate}]", embedder, result.texts_embedded)
     figures: dict[str, float] = {
