@@ -1,0 +1,66 @@
+"""The benchmark driver's step resolution and the sim's control port (no pipeline runs)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import ollama
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import ollama_sim  # noqa: E402
+import run_benchmarks  # noqa: E402
+from harness import Bench, Figure, http_json  # noqa: E402
+
+from lab_pipelines_tests.doubles.ollama_server import (  # noqa: E402
+    EMBEDDING_MODEL,
+    FakeOllama,
+    hash_vector,
+)
+
+
+def test_each_step_runs_once_after_what_it_needs(tmp_path: Path) -> None:
+    ran: list[str] = []
+
+    def step(name: str, rows: int = 0):  # noqa: ANN202
+        def run(*inputs: object) -> object:
+            ran.append(name)
+            return [Figure(name, f"row {i}", inputs) for i in range(rows)] if rows else name
+
+        return run
+
+    table = {
+        "backfill": run_benchmarks.Step((), step("backfill")),
+        "a": run_benchmarks.Step(("backfill",), step("a", rows=1)),
+        "b": run_benchmarks.Step(("backfill", "a"), step("b", rows=2)),
+    }
+    b = Bench(project=tmp_path, work=tmp_path, quick=True)
+
+    done = run_benchmarks.run_steps(b, table, ["b", "a"])
+
+    assert ran == ["backfill", "a", "b"]
+    assert done["backfill"] == "backfill"
+    assert [(f.figure, f.value) for f in b.figures] == [
+        ("a", ("backfill",)),
+        ("b", ("backfill", done["a"])),
+        ("b", ("backfill", done["a"])),
+    ]
+
+
+def test_the_sim_is_the_double_with_node_b_speeds_steered_over_its_control_port() -> None:
+    settings = ollama_sim.DEFAULTS | ollama_sim.SWITCHES | {"time_scale": 0.0}
+    double = FakeOllama(embedder=hash_vector)
+    with double, ollama_sim.SimControl(double, settings) as control:
+        ollama.Client(host=double.url, timeout=5).embed(model=EMBEDDING_MODEL, input=["a" * 400])
+        stats = http_json(control.url + "/stats")
+        http_json(control.url + "/config", {"chat_free": True, "fail_after": 0})
+        http_json(control.url + "/reset", {})
+        after = http_json(control.url + "/stats")
+
+    assert (stats["embed_requests"], stats["embed_inputs"], stats["embed_chars"]) == (1, 1, 400)
+    assert stats["model_seconds"] == 0.02 + 100 / 400  # full speed, though nothing was slept
+    assert (double.prompt_tokens_per_s, double.fail_after) == (0.0, 0)
+    assert double.embed_tokens_per_s == 400.0
+    assert (after["embed_requests"], after["timeline"]) == (0, [])
