@@ -45,7 +45,7 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
 def cmd_run(settings: Settings, timeout_s: float) -> None:
     from lab_pipelines.daemon import CatchUpError, Folders, catch_up, final_failures
     from lab_pipelines.definitions import defs
-    from lab_pipelines.store import DOCUMENTS, OUTPUTS, SUMMARIES, LabStore, embeddings_table_name
+    from lab_pipelines.store import OUTPUTS, SUMMARIES, LabStore, embeddings_table_name
 
     started = time.perf_counter()
     instance = _instance(settings)
@@ -71,11 +71,11 @@ def cmd_run(settings: Settings, timeout_s: float) -> None:
     )
     savings = ledger.asset_materializations_for_node("cost_ledger")[0].metadata["savings_ratio"]
     store = LabStore(settings.lancedb_dir)
-    OK, SKIPPED = "status = 'ok'", "status = 'skipped'"
     embed_model = _resources(settings)["local_models"].embedder().model
     print(
         f"\nLanceDB {settings.lancedb_dir}: "
-        f"{store.count(DOCUMENTS, OK)} documents ({store.count(DOCUMENTS, SKIPPED)} skipped), "
+        f"{store.count_documents('ok')} documents "
+        f"({store.count_documents('skipped')} skipped), "
         f"{store.count(SUMMARIES)} summaries, "
         f"{store.count(embeddings_table_name(embed_model))} vectors, {store.count(OUTPUTS)} outputs"
     )

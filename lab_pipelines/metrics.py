@@ -78,7 +78,7 @@ def step_registry(
 ) -> CollectorRegistry:
     """The asset's figures: cumulative totals from the usage ledger plus its last step's gauges."""
     registry = CollectorRegistry()
-    rows = [r for r in store.usage() if r["asset"] == asset]
+    rows = store.usage(asset=asset)
     documents = Counter(
         _counter_name("documents_processed_total"),
         METRICS[_name("documents_processed_total")],
@@ -118,7 +118,7 @@ def step_registry(
         for (model, backend), values in by_model.items():
             if backend == "gemini":
                 cost.labels(model).inc(values[3])
-        today_cost = sum(r["cost_usd"] for r in store.usage(f"day = '{today}'"))
+        today_cost = sum(r["cost_usd"] for r in store.usage(day=today))
         Gauge(
             _name("gemini_cost_usd_today"),
             METRICS[_name("gemini_cost_usd_today")],

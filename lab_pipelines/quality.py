@@ -11,14 +11,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from lab_pipelines.store import (
-    CHUNKS,
-    DOCUMENTS,
-    OUTPUTS,
-    LabStore,
-    embeddings_table_name,
-    in_filter,
-)
+from lab_pipelines.store import CHUNKS, DOCUMENTS, SUMMARIES, LabStore, embeddings_table_name
 from lab_pipelines.text.language import detect_language
 
 
@@ -66,11 +59,7 @@ def summary_language_mismatches(store: LabStore, doc_ids: Sequence[str]) -> dict
 def bad_vectors(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str, str]:
     """Documents with a vector that is not unit length or whose dimension differs from the
     table's most common one."""
-    rows = store.read(
-        embeddings_table_name(model),
-        ["row_id", "doc_id", "vector"],
-        in_filter("doc_id", doc_ids or [""]),
-    )
+    rows = store.embedding_rows(model, doc_ids, ["row_id", "doc_id", "vector"])
     if not rows:
         return {}
     dim = Counter(len(r["vector"]) for r in rows).most_common(1)[0][0]
@@ -95,13 +84,9 @@ def duplicate_ids(store: LabStore, table: str, key: str) -> list[str]:
 
 def outputs_citing_missing_documents(store: LabStore, request_ids: Sequence[str]) -> dict:
     """request_id → cited doc ids that no longer exist (the file left the inbox)."""
-    outputs = store.read(
-        OUTPUTS, ["request_id", "cited_doc_ids"], in_filter("request_id", request_ids or [""])
-    )
+    outputs = store.outputs(request_ids, ["request_id", "cited_doc_ids"])
     cited = sorted({d for o in outputs for d in o["cited_doc_ids"]})
-    present = {
-        d["doc_id"] for d in store.read(DOCUMENTS, ["doc_id"], in_filter("doc_id", cited or [""]))
-    }
+    present = {d["doc_id"] for d in store.documents(cited, ["doc_id"])}
     missing = {}
     for output in outputs:
         gone = [d for d in output["cited_doc_ids"] if d not in present]
@@ -143,7 +128,7 @@ def store_matches_inbox(
     for name, key in (
         (DOCUMENTS, "doc_id"),
         (CHUNKS, "chunk_id"),
-        ("summaries", "doc_id"),
+        (SUMMARIES, "doc_id"),
         (table, "row_id"),
     ):
         rows = store.read(name, [key, "doc_id"] if key != "doc_id" else ["doc_id"])

@@ -20,7 +20,7 @@ from lab_pipelines.evaluation.summary_checks import (
     inverse_document_frequency,
 )
 from lab_pipelines.models.base import Summarizer
-from lab_pipelines.store import DOCUMENTS, LabStore
+from lab_pipelines.store import LabStore
 from lab_pipelines.text.tokens import estimate_tokens
 
 SEED = 20261201  # fixed: every candidate, every evaluation sees the same documents
@@ -29,9 +29,7 @@ SEED = 20261201  # fixed: every candidate, every evaluation sees the same docume
 def sample_documents(store: LabStore, size: int, seed: int = SEED) -> list[dict]:
     """``size`` documents drawn with a fixed seed from the stored ones (sorted first, so the
     sample depends on which documents exist, not on the order LanceDB returns them)."""
-    ids = sorted(
-        r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id", "status"]) if r["status"] == "ok"
-    )
+    ids = store.ok_document_ids()  # sorted
     chosen = sorted(random.Random(seed).sample(ids, min(size, len(ids))))
     docs = {d["doc_id"]: d for d in store.documents(chosen, ["doc_id", "title", "lang", "text"])}
     return [docs[doc_id] for doc_id in chosen]

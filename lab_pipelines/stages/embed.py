@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lab_pipelines.models.base import Embedder
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import EmbeddingRow, LabStore
 from lab_pipelines.text.fingerprints import embedding_key
 from lab_pipelines.text.prefixes import document_text
 
@@ -28,46 +28,73 @@ class EmbedReport:
     seconds: float = 0.0
 
 
-def wanted_embedding_rows(
-    store: LabStore, model: str, doc_ids: Sequence[str]
-) -> dict[str, list[dict]]:
+@dataclass(frozen=True, slots=True)
+class WantedEmbedding:
+    """A row a document's embeddings should hold, before its vector: what is embedded, stored
+    and full-text indexed (``text``), the title and heading path indexed as its own boosted
+    field (``head_text``), and the key its vector is stored and reused under."""
+
+    row_id: str
+    doc_id: str
+    kind: str  # "chunk" | "summary"
+    seq: int
+    text: str
+    head_text: str
+    embed_key: str
+
+    def with_vector(self, vector: list[float]) -> EmbeddingRow:
+        return EmbeddingRow.indexed(
+            row_id=self.row_id,
+            doc_id=self.doc_id,
+            kind=self.kind,
+            seq=self.seq,
+            text=self.text,
+            head_text=self.head_text,
+            embed_key=self.embed_key,
+            vector=vector,
+        )
+
+
+Wanted = dict[str, list[WantedEmbedding]]  # doc_id -> its wanted rows
+
+
+def wanted_embedding_rows(store: LabStore, model: str, doc_ids: Sequence[str]) -> Wanted:
     """doc_id → the rows its embeddings should hold now: chunks, then its summary.
 
-    ``text`` is what is stored and full-text indexed; the model embeds it behind its document
-    prefix (lab_pipelines.text.prefixes), which the embed key therefore covers. ``head``
-    (title and heading path) is indexed as its own, boosted, full-text field."""
+    The model embeds ``text`` behind its document prefix (lab_pipelines.text.prefixes), which
+    the embed key therefore covers; the stored and indexed text has no prefix."""
     titles = {d["doc_id"]: d for d in store.documents(doc_ids, ["doc_id", "title", "status"])}
     summaries = store.summaries(doc_ids)
-    wanted: dict[str, list[dict]] = {doc_id: [] for doc_id in doc_ids}
+    wanted: Wanted = {doc_id: [] for doc_id in doc_ids}
     for chunk in store.chunks(doc_ids):
         doc = titles.get(chunk["doc_id"])
         if doc is None or doc["status"] != "ok":
             continue
         text = f"{chunk['heading']}\n{chunk['text']}" if chunk["heading"] else chunk["text"]
         wanted[chunk["doc_id"]].append(
-            {
-                "row_id": chunk["chunk_id"],
-                "doc_id": chunk["doc_id"],
-                "kind": "chunk",
-                "seq": chunk["seq"],
-                "text": text,
-                "head": f"{doc['title']}\n{chunk['heading']}",
-                "embed_key": embedding_key(document_text(model, text), model),
-            }
+            WantedEmbedding(
+                row_id=chunk["chunk_id"],
+                doc_id=chunk["doc_id"],
+                kind="chunk",
+                seq=chunk["seq"],
+                text=text,
+                head_text=f"{doc['title']}\n{chunk['heading']}",
+                embed_key=embedding_key(document_text(model, text), model),
+            )
         )
     for doc_id, summary in summaries.items():
         if wanted.get(doc_id):
             text = f"{titles[doc_id]['title']}\n{summary['summary']}"
             wanted[doc_id].append(
-                {
-                    "row_id": f"{doc_id}#summary",
-                    "doc_id": doc_id,
-                    "kind": "summary",
-                    "seq": -1,
-                    "text": text,
-                    "head": titles[doc_id]["title"],
-                    "embed_key": embedding_key(document_text(model, text), model),
-                }
+                WantedEmbedding(
+                    row_id=f"{doc_id}#summary",
+                    doc_id=doc_id,
+                    kind="summary",
+                    seq=-1,
+                    text=text,
+                    head_text=titles[doc_id]["title"],
+                    embed_key=embedding_key(document_text(model, text), model),
+                )
             )
     return wanted
 
@@ -81,7 +108,7 @@ def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str])
     stored = store.embedding_keys(model, doc_ids)
     changed: list[str] = []
     for doc_id in doc_ids:
-        target = {(r["row_id"], r["embed_key"]) for r in wanted[doc_id]}
+        target = {(r.row_id, r.embed_key) for r in wanted[doc_id]}
         if target == stored.get(doc_id, set()):
             if target:
                 report.unchanged.append(doc_id)
@@ -125,15 +152,15 @@ def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str])
 
 
 def _vectors(
-    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: dict
+    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: Wanted
 ) -> tuple[dict[str, list[float]], set[str]]:
     """The group's vectors by embed key: stored ones reused, the rest embedded now."""
     rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
-    vectors = store.vectors_by_key(embedder.model, [r["embed_key"] for r in rows])
+    vectors = store.vectors_by_key(embedder.model, [r.embed_key for r in rows])
     missing: dict[str, str] = {}
     for row in rows:
-        if row["embed_key"] not in vectors:
-            missing.setdefault(row["embed_key"], document_text(embedder.model, row["text"]))
+        if row.embed_key not in vectors:
+            missing.setdefault(row.embed_key, document_text(embedder.model, row.text))
     if missing:
         fresh = embedder.embed(list(missing.values()))
         vectors.update(zip(missing, fresh, strict=True))
@@ -144,17 +171,16 @@ def _commit_group(
     store: LabStore,
     embedder: Embedder,
     doc_ids: list[str],
-    wanted: dict,
+    wanted: Wanted,
     result: tuple[dict[str, list[float]], set[str]],
     report: EmbedReport,
 ) -> None:
     vectors, missing = result
-    rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
+    planned = [row for doc_id in doc_ids for row in wanted[doc_id]]
     report.embedded += len(missing)
-    report.reused += len(rows) - sum(1 for r in rows if r["embed_key"] in missing)
-    for row in rows:
-        row["vector"] = vectors[row["embed_key"]]
-    dim = len(rows[0]["vector"])
+    report.reused += len(planned) - sum(1 for r in planned if r.embed_key in missing)
+    rows = [row.with_vector(vectors[row.embed_key]) for row in planned]
+    dim = len(rows[0].vector)
     report.dim = dim
     store.replace_embeddings(embedder.model, dim, doc_ids, rows)
     report.updated.extend(doc_ids)

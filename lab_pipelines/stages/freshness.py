@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from lab_pipelines.inbox import InboxFile
 from lab_pipelines.stages.embed import wanted_embedding_rows
 from lab_pipelines.stages.ingest import oversize_marker
-from lab_pipelines.store import DOCUMENTS, LabStore, in_filter
+from lab_pipelines.store import LabStore
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, summary_key
 
 
@@ -34,11 +34,7 @@ def stale_documents(
         return {}
     stored = {
         r["doc_id"]: r
-        for r in store.read(
-            DOCUMENTS,
-            ["doc_id", "source_hash", "content_hash", "status"],
-            in_filter("doc_id", doc_ids),
-        )
+        for r in store.documents(doc_ids, ["doc_id", "source_hash", "content_hash", "status"])
     }
     plans = store.chunk_plan_keys(doc_ids)
     summaries = store.summary_keys(doc_ids)
@@ -74,6 +70,6 @@ def stale_documents(
     wanted = wanted_embedding_rows(store, embedding_model, current)
     have = store.embedding_keys(embedding_model, current)
     for doc_id in current:
-        if {(r["row_id"], r["embed_key"]) for r in wanted[doc_id]} != have.get(doc_id, set()):
+        if {(r.row_id, r.embed_key) for r in wanted[doc_id]} != have.get(doc_id, set()):
             stale[doc_id] = "vectors missing or out of date for the embedding model"
     return stale

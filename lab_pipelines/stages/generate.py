@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab_pipelines.models.base import Answer, Embedder, Writer
-from lab_pipelines.store import DOCUMENTS, Hit, LabStore
+from lab_pipelines.store import Hit, LabStore, OutputRow
 from lab_pipelines.store_search import plan_for
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
 from lab_pipelines.text.prefixes import query_text as prefixed_query
@@ -86,7 +86,7 @@ class GeneratedOutput:
     cited: tuple[SourceDoc, ...]
     prompt: AnswerPrompt
     answer: Answer | None  # None when the stored output was still current (no model call)
-    row: dict
+    row: dict  # the stored output, as the store returns it
     sources: tuple[dict, ...] = ()  # retrieved documents: rank, doc_id, title, score
 
 
@@ -142,21 +142,23 @@ def answer_from_sources(
         )
     answer = writer.write(prompt.system, prompt.prompt)
     markdown, cited = render_output(question, answer.markdown, prompt)
-    row = {
-        "request_id": request_id,
-        "question": question,
-        "markdown": markdown,
-        "cited_doc_ids": [s.doc_id for s in cited],
-        "model": answer.model,
-        "backend": writer.backend,
-        "prompt_tokens": answer.prompt_tokens,
-        "output_tokens": answer.output_tokens,
-        "thinking_tokens": answer.thinking_tokens,
-        "answer_key": key,
-        "updated_at": datetime.now(UTC),
-    }
+    row = OutputRow(
+        request_id=request_id,
+        question=question,
+        markdown=markdown,
+        cited_doc_ids=[s.doc_id for s in cited],
+        model=answer.model,
+        backend=writer.backend,
+        prompt_tokens=answer.prompt_tokens,
+        output_tokens=answer.output_tokens,
+        thinking_tokens=answer.thinking_tokens,
+        answer_key=key,
+        updated_at=datetime.now(UTC),
+    )
     store.upsert_output(row)
-    return GeneratedOutput(request_id, question, markdown, tuple(cited), prompt, answer, row)
+    return GeneratedOutput(
+        request_id, question, markdown, tuple(cited), prompt, answer, row.as_record()
+    )
 
 
 def generate_digest(
@@ -166,7 +168,7 @@ def generate_digest(
     None (and no model call) when nothing was ingested that day."""
     docs = [
         d
-        for d in store.read(DOCUMENTS, ["doc_id", "title", "path", "updated_at"], "status = 'ok'")
+        for d in store.ok_documents(["doc_id", "title", "path", "updated_at"])
         if start <= d["updated_at"] < end
     ]
     docs.sort(key=lambda d: d["updated_at"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from lab_pipelines.inbox import InboxFile
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import ChunkRow, DocumentRow, LabStore
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, content_hash
 from lab_pipelines.text.language import detect_language
@@ -37,7 +37,7 @@ def ingest_documents(
     """Parse the files of ``doc_ids`` whose bytes changed; record skipped files with a reason."""
     report = IngestReport()
     known = store.source_hashes(doc_ids)
-    rows: dict[str, dict] = {}
+    rows: dict[str, DocumentRow] = {}
     to_parse: dict[str, tuple[str, bytes]] = {}
     now = datetime.now(UTC)
     for doc_id in doc_ids:
@@ -45,26 +45,25 @@ def ingest_documents(
         if file is None:
             report.removed.append(doc_id)
             continue
-        row = {
-            "doc_id": doc_id,
-            "path": file.relpath,
-            "title": file.path.stem,
-            "format": "",
-            "lang": "",
-            "encoding": "",
-            "text": "",
-            "content_hash": "",
-            "n_chars": 0,
-            "status": "skipped",
-            "skip_reason": "",
-            "source_hash": "",
-            "updated_at": now,
-        }
+        row = DocumentRow(
+            doc_id=doc_id,
+            path=file.relpath,
+            title=file.path.stem,
+            format="",
+            lang="",
+            encoding="",
+            text="",
+            source_hash="",
+            content_hash="",
+            n_chars=0,
+            status="skipped",
+            skip_reason="",
+            updated_at=now,
+        )
         if file.size > max_bytes:
-            row["source_hash"] = oversize_marker(file.size)  # never read: no hash of it
             rows[doc_id] = _skipped(
                 report,
-                row,
+                replace(row, source_hash=oversize_marker(file.size)),  # never read: no hash
                 f"file is {file.size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit: "
                 "split it, or raise LAB_MAX_FILE_MB",
             )
@@ -75,20 +74,20 @@ def ingest_documents(
             reason = f"cannot read the file ({err.strerror}): check its permissions"
             rows[doc_id] = _skipped(report, row, reason)
             continue
-        row["source_hash"] = hashlib.sha256(data).hexdigest()
-        if known.get(doc_id) == row["source_hash"]:
+        row = replace(row, source_hash=hashlib.sha256(data).hexdigest())
+        if known.get(doc_id) == row.source_hash:
             report.unchanged.append(doc_id)
             continue
         rows[doc_id] = row
         to_parse[doc_id] = (file.relpath, data)
     parsed_documents = parse_documents(list(to_parse.values()))
     for doc_id, parsed in zip(to_parse, parsed_documents, strict=True):
-        row = rows[doc_id]
         if isinstance(parsed, SkippedDocument):
-            _skipped(report, row, parsed.reason)
+            rows[doc_id] = _skipped(report, rows[doc_id], parsed.reason)
             continue
         lang = detect_language(parsed.text)
-        row.update(
+        rows[doc_id] = replace(
+            rows[doc_id],
             title=parsed.title,
             format=parsed.format,
             lang=lang,
@@ -108,10 +107,9 @@ def ingest_documents(
     return report
 
 
-def _skipped(report: IngestReport, row: dict, reason: str) -> dict:
-    row["skip_reason"] = reason
-    report.skipped[row["doc_id"]] = reason
-    return row
+def _skipped(report: IngestReport, row: DocumentRow, reason: str) -> DocumentRow:
+    report.skipped[row.doc_id] = reason
+    return replace(row, skip_reason=reason)
 
 
 @dataclass
@@ -140,19 +138,19 @@ def plan_chunks(
             report.unchanged.append(doc_id)
         else:
             to_plan[doc_id] = key
-    rows = []
+    rows: list[ChunkRow] = []
     for doc in store.documents(list(to_plan), ["doc_id", "text"]):
         chunks = chunk_text(doc["text"], max_chars, overlap_chars)
         report.planned[doc["doc_id"]] = len(chunks)
         rows.extend(
-            {
-                "chunk_id": f"{doc['doc_id']}#{c.seq}",
-                "doc_id": doc["doc_id"],
-                "seq": c.seq,
-                "heading": c.heading,
-                "text": c.text,
-                "plan_key": to_plan[doc["doc_id"]],
-            }
+            ChunkRow(
+                chunk_id=f"{doc['doc_id']}#{c.seq}",
+                doc_id=doc["doc_id"],
+                seq=c.seq,
+                heading=c.heading,
+                text=c.text,
+                plan_key=to_plan[doc["doc_id"]],
+            )
             for c in chunks
         )
     store.replace_chunks(list(to_plan) + report.emptied, rows)

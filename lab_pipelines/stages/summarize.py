@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lab_pipelines.models.base import Summarizer, Summary
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import LabStore, SummaryRow
 from lab_pipelines.text.fingerprints import summary_key
 
 FLUSH_EVERY = 16  # summaries written per commit: a failed run keeps what it finished
@@ -48,7 +48,7 @@ def summarize_documents(
             todo[doc_id] = key
     store.delete_summaries(report.removed)
     texts = {d["doc_id"]: d["text"] for d in store.documents(list(todo), ["doc_id", "text"])}
-    pending_rows: list[dict] = []
+    pending_rows: list[SummaryRow] = []
 
     def flush() -> None:
         store.upsert_summaries(pending_rows)
@@ -58,18 +58,18 @@ def summarize_documents(
         doc = docs[doc_id]
         report.written[doc_id] = summary
         pending_rows.append(
-            {
-                "doc_id": doc_id,
-                "summary": summary.text,
-                "lang": doc["lang"],
-                "model": summary.model,
-                "backend": summarizer.backend,
-                "summary_key": todo[doc_id],
-                "prompt_tokens": summary.prompt_tokens,
-                "output_tokens": summary.output_tokens,
-                "parts": summary.parts,
-                "updated_at": datetime.now(UTC),
-            }
+            SummaryRow(
+                doc_id=doc_id,
+                summary=summary.text,
+                lang=doc["lang"],
+                model=summary.model,
+                backend=summarizer.backend,
+                summary_key=todo[doc_id],
+                prompt_tokens=summary.prompt_tokens,
+                output_tokens=summary.output_tokens,
+                parts=summary.parts,
+                updated_at=datetime.now(UTC),
+            )
         )
         if len(pending_rows) >= FLUSH_EVERY:
             flush()

@@ -1,3 +1,58 @@
-"""LanceDB, the system of record (moved into this package: lab_store)."""
+"""LanceDB, the system of record: the tables (rows), their locked writes (table), index
+policy (indexes), migration (migrations), search (search), and ``LabStore`` over them all."""
 
-from lab_pipelines.store.lab_store import *  # noqa: F403
+from lab_pipelines.store.indexes import (
+    HEAD_INDEX,
+    TEXT_INDEX,
+    VECTOR_INDEX,
+    VECTOR_INDEX_MIN_ROWS,
+)
+from lab_pipelines.store.lab_store import LabStore
+from lab_pipelines.store.rows import (
+    CHUNKS,
+    DOCUMENTS,
+    EMBEDDINGS_PREFIX,
+    OUTPUTS,
+    QUERY_VECTORS,
+    SUMMARIES,
+    USAGE,
+    ChunkRow,
+    DocumentRow,
+    EmbeddingRow,
+    OutputRow,
+    QueryVectorRow,
+    Row,
+    SummaryRow,
+    UsageRow,
+    embeddings_schema,
+    embeddings_table_name,
+    search_terms,
+)
+from lab_pipelines.store.search import Hit
+
+__all__ = [
+    "CHUNKS",
+    "DOCUMENTS",
+    "EMBEDDINGS_PREFIX",
+    "HEAD_INDEX",
+    "OUTPUTS",
+    "QUERY_VECTORS",
+    "SUMMARIES",
+    "TEXT_INDEX",
+    "USAGE",
+    "VECTOR_INDEX",
+    "VECTOR_INDEX_MIN_ROWS",
+    "ChunkRow",
+    "DocumentRow",
+    "EmbeddingRow",
+    "Hit",
+    "LabStore",
+    "OutputRow",
+    "QueryVectorRow",
+    "Row",
+    "SummaryRow",
+    "UsageRow",
+    "embeddings_schema",
+    "embeddings_table_name",
+    "search_terms",
+]

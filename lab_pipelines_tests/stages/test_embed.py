@@ -7,35 +7,33 @@ import pytest
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.stages.generate import query_vector
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import ChunkRow, DocumentRow, LabStore
 from lab_pipelines_tests.doubles.ollama_models import candidate_models
 
 
 def store_with_one_document(root) -> LabStore:
     store = LabStore(root)
-    now = datetime.now(UTC)
     store.upsert_documents(
         [
-            {
-                "doc_id": "d.md",
-                "path": "d.md",
-                "title": "Backups",
-                "format": "markdown",
-                "lang": "en",
-                "encoding": "utf-8",
-                "text": "Back up the node nightly.",
-                "source_hash": "s",
-                "content_hash": "c",
-                "n_chars": 25,
-                "status": "ok",
-                "skip_reason": "",
-                "updated_at": now,
-            }
+            DocumentRow(
+                doc_id="d.md",
+                path="d.md",
+                title="Backups",
+                format="markdown",
+                lang="en",
+                encoding="utf-8",
+                text="Back up the node nightly.",
+                source_hash="s",
+                content_hash="c",
+                n_chars=25,
+                status="ok",
+                skip_reason="",
+                updated_at=datetime.now(UTC),
+            )
         ]
     )
-    chunk = {"chunk_id": "d.md#0", "doc_id": "d.md", "seq": 0, "heading": "Nightly"}
     store.replace_chunks(
-        ["d.md"], [{**chunk, "text": "Back up the node nightly.", "plan_key": "p"}]
+        ["d.md"], [ChunkRow("d.md#0", "d.md", 0, "Nightly", "Back up the node nightly.", "p")]
     )
     return store
 
