@@ -103,25 +103,22 @@ class CallCounter:
         }
 
 
-class Summarizer(Protocol):
+class MeteredModel(Protocol):
+    """What every backend object says about itself for the usage ledger and the UI: its
+    backend (``ollama``, ``gemini``, ``offline``), its model, and the calls it has made."""
+
     backend: str
     model: str
     counter: CallCounter
 
+
+class Summarizer(MeteredModel, Protocol):
     def summarize(self, title: str, text: str, lang: str) -> Summary: ...
 
 
-class Embedder(Protocol):
-    backend: str
-    model: str
-    counter: CallCounter
-
+class Embedder(MeteredModel, Protocol):
     def embed(self, texts: list[str]) -> list[list[float]]: ...
 
 
-class Writer(Protocol):
-    backend: str
-    model: str
-    counter: CallCounter
-
+class Writer(MeteredModel, Protocol):
     def write(self, system: str, prompt: str) -> Answer: ...

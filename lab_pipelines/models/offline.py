@@ -16,10 +16,17 @@ from lab_pipelines.text.tokens import estimate_tokens
 
 
 @dataclass
-class ExtractiveSummarizer:
+class _OfflineBackend:
+    """What the ledger reads off each offline backend (MeteredModel): tokens are estimated."""
+
+    model: str
     backend: str = "offline"
-    model: str = EXTRACTIVE_SUMMARY_MODEL
     counter: CallCounter = field(default_factory=CallCounter)
+
+
+@dataclass
+class ExtractiveSummarizer(_OfflineBackend):
+    model: str = EXTRACTIVE_SUMMARY_MODEL
 
     def summarize(self, title: str, text: str, lang: str) -> Summary:
         summary = extractive_summary(text)
@@ -28,10 +35,8 @@ class ExtractiveSummarizer:
 
 
 @dataclass
-class LexicalEmbedder:
-    backend: str = "offline"
+class LexicalEmbedder(_OfflineBackend):
     model: str = LEXICAL_MODEL
-    counter: CallCounter = field(default_factory=CallCounter)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
         self.counter.add(sum(estimate_tokens(t) for t in texts))
@@ -39,10 +44,8 @@ class LexicalEmbedder:
 
 
 @dataclass
-class ExtractiveWriter:
-    backend: str = "offline"
+class ExtractiveWriter(_OfflineBackend):
     model: str = EXTRACTIVE_ANSWER_MODEL
-    counter: CallCounter = field(default_factory=CallCounter)
 
     def write(self, system: str, prompt: str) -> Answer:
         markdown = extractive_answer(prompt)
