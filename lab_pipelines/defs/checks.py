@@ -89,9 +89,9 @@ PARTITION_CHECKS = (
     PartitionCheck(
         "summaries",
         "summary_matches_document",
-        "The document's summary is not empty (ERROR: a model can answer with no text) and is in "
-        "the document's language (WARN: Korean documents get Korean summaries, English ones "
-        "English).",
+        "The document has a summary and it is not empty (ERROR: a model can answer with no "
+        "text), in the document's language (WARN: Korean documents get Korean summaries, "
+        "English ones English).",
         (
             Rule(lambda store, ids, _: quality.empty_summaries(store, ids)),
             Rule(lambda store, ids, _: quality.summary_language_mismatches(store, ids), WARN),
@@ -100,14 +100,15 @@ PARTITION_CHECKS = (
     PartitionCheck(
         "embeddings",
         "vectors_have_unit_norm",
-        "Every vector of the document has the table's dimension and unit length (a model can "
-        "return NaN for some inputs).",
+        "Every vector of the document has the table's dimension (its most common one) and unit "
+        "length within 1e-3 (a model can return NaN for some inputs).",
         (Rule(lambda store, ids, model: quality.bad_vectors(store, model, ids)),),
     ),
     PartitionCheck(
         "generated_outputs",
         "cited_documents_exist",
-        "Every document an output cites is still in the inbox.",
+        "Every document an output cites is still in the store's `documents` table, i.e. its "
+        "file has not left the inbox (WARN).",
         (
             Rule(
                 lambda store, ids, _: {
@@ -195,62 +196,76 @@ def _store_problems(inbox: InboxResource, store: LabStore, models: LocalModelsRe
     )
 
 
-def _table_check(
-    asset: str,
-    name: str,
-    description: str,
-    what: str,
-    find: Callable[[InboxResource, LabStore, LocalModelsResource], Sequence[str]],
-) -> dg.AssetChecksDefinition:
-    # It holds the local-models resource (for the embedding model's name), and the placement
-    # rule puts every step holding an Ollama client on node B: one exact rule beats a special
-    # case, and these reads of LanceDB take seconds.
-    @dg.asset_check(
-        asset=asset,
-        name=name,
-        description=description,
-        blocking=True,
-        op_tags=op_tags(INFERENCE_NODE),
-    )
-    def _check(
-        inbox: InboxResource, lance: LanceStoreResource, local_models: LocalModelsResource
-    ) -> dg.AssetCheckResult:
-        return _result(find(inbox, lance.store(), local_models), what)
-
-    return _check
+TableFinder = Callable[[InboxResource, LabStore, LocalModelsResource], Sequence[str]]
 
 
-STORE_MATCHES_INBOX = "store_matches_inbox"
+@dataclass(frozen=True)
+class TableCheck:
+    """A blocking invariant of a whole table: ``find`` returns the offenders, ``what`` names
+    them in the result. ``in_document_runs=False`` keeps it out of the sensor's runs."""
 
-TABLE_CHECKS = [
-    _table_check(
+    asset: str
+    name: str
+    description: str
+    what: str
+    find: TableFinder
+    in_document_runs: bool = True
+
+    @cached_property
+    def definition(self) -> dg.AssetChecksDefinition:
+        # It holds the local-models resource (for the embedding model's name), and the
+        # placement rule puts every step holding an Ollama client on node B: one exact rule
+        # beats a special case, and these reads of LanceDB take seconds.
+        @dg.asset_check(
+            asset=self.asset,
+            name=self.name,
+            description=self.description,
+            blocking=True,
+            op_tags=op_tags(INFERENCE_NODE),
+        )
+        def _check(
+            inbox: InboxResource, lance: LanceStoreResource, local_models: LocalModelsResource
+        ) -> dg.AssetCheckResult:
+            return _result(self.find(inbox, lance.store(), local_models), self.what)
+
+        return _check
+
+
+_TABLE_RULES = (
+    TableCheck(
         "chunks",
         "no_duplicate_chunk_ids",
-        "Each chunk id is stored once in the whole `chunks` table (the writer lock keeps it so). "
-        "Blocking: embeddings wait for it in the same run.",
+        "No chunk id is stored twice anywhere in the `chunks` table (the store's writer lock "
+        "keeps it so). Blocking: embeddings wait for it in the same run.",
         "duplicated chunk ids",
         lambda _inbox, store, _models: quality.duplicate_ids(store, CHUNKS, "chunk_id"),
     ),
-    _table_check(
+    TableCheck(
         "embeddings",
         "no_duplicate_vector_rows",
-        "Each chunk and summary has exactly one row in the whole embeddings table.",
+        "No chunk or summary has more than one row anywhere in the embedding model's table "
+        "(`embeddings__<model>`).",
         "duplicated vector rows",
         lambda _inbox, store, models: quality.duplicate_ids(
             store, embeddings_table_name(models.embedding_model_name()), "row_id"
         ),
     ),
-    _table_check(
+    TableCheck(
         "embeddings",
-        STORE_MATCHES_INBOX,
+        "store_matches_inbox",
         "The whole store matches the inbox: every document has one current set of chunks, "
         "vectors and summary, nothing is duplicated, nothing of a deleted file remains. Run it "
         "from this Checks tab; the sensor's runs leave it out, since a run covers only part of "
         "the inbox while the rest is still queued.",
         "problems between the store and the inbox",
         _store_problems,
+        in_document_runs=False,
     ),
-]
+)
 
-# What the document pipeline's job leaves out (see STORE_MATCHES_INBOX's description).
-ON_DEMAND_CHECKS = [dg.AssetCheckKey(dg.AssetKey("embeddings"), STORE_MATCHES_INBOX)]
+TABLE_CHECKS = [c.definition for c in _TABLE_RULES]
+
+# What the document pipeline's job leaves out (see store_matches_inbox's description).
+ON_DEMAND_CHECKS = [
+    dg.AssetCheckKey(dg.AssetKey(c.asset), c.name) for c in _TABLE_RULES if not c.in_document_runs
+]

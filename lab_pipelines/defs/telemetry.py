@@ -1,6 +1,7 @@
 """Every asset's last act: record its model usage in the ledger, push its metrics, and return
 the metadata a person reads in the UI (model, backend, tokens, latency, cost)."""
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
@@ -8,29 +9,40 @@ import dagster as dg
 from lab_pipelines.costs import price_book
 from lab_pipelines.defs.resources import LanceStoreResource, TelemetryResource
 from lab_pipelines.metrics import push, step_registry
-from lab_pipelines.models.base import CallCounter
+from lab_pipelines.models.base import CallCounter, MeteredModel
 from lab_pipelines.usage import usage_row
 
 
+@dataclass
+class NoModel:
+    """A step that calls no model (parsing, chunking): still a ledger row, with its documents
+    and seconds, so every step's time shows in the same place."""
+
+    model: str  # what did the work instead, e.g. "parser"
+    backend: str = "local"
+    counter: CallCounter = field(default_factory=CallCounter)
+
+
 def observe_step(
-    context: dg.AssetExecutionContext | dg.OpExecutionContext,
+    context: dg.AssetExecutionContext,
     telemetry: TelemetryResource,
     lance: LanceStoreResource,
+    used: MeteredModel,
     *,
-    asset: str,
-    backend: str,
-    model: str,
-    counter: CallCounter,
     documents: int,
     seconds: float,
 ) -> dict[str, Any]:
+    """Ledger row, metrics push and UI metadata of the running asset's step; the backend, model
+    and counts are read off ``used``, the ledger's asset name off the step itself."""
+    asset = context.asset_key.to_user_string()
     store = lance.store()
     prices = price_book()
+    counter = used.counter
     row = usage_row(
         run_id=context.run.run_id,
         asset=asset,
-        backend=backend,
-        model=model,
+        backend=used.backend,
+        model=used.model,
         counter=counter,
         documents=documents,
         seconds=seconds,
@@ -45,8 +57,8 @@ def observe_step(
         step_registry(store, asset, duration_s=seconds, today=row["day"]),
     )
     return {
-        "backend": backend,
-        "model": model,
+        "backend": used.backend,
+        "model": used.model,
         "model_calls": counter.calls,
         "tokens_in": counter.prompt_tokens,
         "tokens_out": counter.output_tokens,

@@ -5,35 +5,34 @@ from collections.abc import Iterator
 import dagster as dg
 
 from lab_pipelines.defs.checks import partition_check_results, partition_check_specs
-from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, chunks
-from lab_pipelines.defs.ingest.partitions import document_partitions
+from lab_pipelines.defs.ingest.assets import chunks
+from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import range_totals
-from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource, TelemetryResource
+from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
-from lab_pipelines.placement import INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.store import embeddings_table_name
 
 
 @dg.asset(
-    partitions_def=document_partitions,
-    backfill_policy=DOCUMENT_BACKFILL,
+    **PER_DOCUMENT,
+    **OLLAMA_STEP,
     deps=[chunks, summaries],
     group_name="embed",
     kinds={"ollama", "lancedb"},
-    owners=["team:homelab"],
-    pool=OLLAMA_POOL,
-    op_tags=op_tags(INFERENCE_NODE),
     code_version=f"embeddings-1:{load_settings().embedding_model}",
     check_specs=partition_check_specs("embeddings"),
     description=(
-        "Chunk and summary vectors in LanceDB `embeddings__<model>` (bge-m3 through Ollama's "
-        "/api/embed, batched by count and characters, or the offline lexical embedding), with a "
-        "full-text index of Korean stems (particles cut) and stemmed English words, headings "
-        "as a boosted field. Vectors are reused per chunk by content key."
+        "Chunk and summary vectors in LanceDB `embeddings__<model>`: LAB_EMBEDDING_MODEL (bge-m3 "
+        "by default) through Ollama's /api/embed in batches capped by count and characters, or "
+        "offline the lexical embedding. The same table is full-text indexed: Korean words with "
+        "their particle or 하다/되다 ending cut by rule, English words without stop words "
+        "(phrasal verbs joined) stemmed by the index's Snowball stemmer, and title + heading "
+        "path as a field of their own. A text already embedded under the same model reuses "
+        "its stored vector."
     ),
 )
 def embeddings(
@@ -47,15 +46,7 @@ def embeddings(
     keys = context.partition_keys
     report = embed_documents(store, embedder, keys)
     observed = observe_step(
-        context,
-        telemetry,
-        lance,
-        asset="embeddings",
-        backend=embedder.backend,
-        model=embedder.model,
-        counter=embedder.counter,
-        documents=len(report.updated),
-        seconds=report.seconds,
+        context, telemetry, lance, embedder, documents=len(report.updated), seconds=report.seconds
     )
     yield dg.MaterializeResult(
         metadata={

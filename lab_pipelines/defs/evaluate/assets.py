@@ -11,7 +11,6 @@ from lab_pipelines.defs.evaluate.partitions import (
     writer_candidates,
 )
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
-from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import (
     InboxResource,
     LanceStoreResource,
@@ -19,17 +18,11 @@ from lab_pipelines.defs.resources import (
     TelemetryResource,
     TextWriterResource,
 )
+from lab_pipelines.defs.step_options import COMPUTE_STEP, OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.evaluation.candidates import EMBEDDING, SUMMARY, WRITER
-from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
 
 _EVERY_DOCUMENT = dg.AllPartitionMapping()
-_COMMON = dict(
-    group_name="evaluate",
-    owners=["team:homelab"],
-    pool=OLLAMA_POOL,  # candidates run on node B like any Ollama step, never beside one
-    op_tags=op_tags(INFERENCE_NODE),
-)
 
 
 def _evaluation(
@@ -49,7 +42,8 @@ def _evaluation(
         kinds=kinds,
         code_version=f"{name}-1",
         description=description,
-        **_COMMON,
+        group_name="evaluate",
+        **OLLAMA_STEP,  # candidates run on node B like any Ollama step, never beside one
     )
     def _evaluate(
         context: dg.AssetExecutionContext,
@@ -104,10 +98,9 @@ EVAL_ASSETS = {EMBEDDING: retrieval_eval, SUMMARY: summary_eval, WRITER: writer_
 
 @dg.asset(
     deps=[dg.AssetDep(a, partition_mapping=dg.AllPartitionMapping()) for a in EVAL_ASSETS.values()],
+    **COMPUTE_STEP,
     group_name="evaluate",
     kinds={"python"},
-    owners=["team:homelab"],
-    op_tags=op_tags(COMPUTE_NODE),
     code_version="leaderboard-1",
     description=(
         "Every candidate's latest evaluation side by side per kind, ranked on quality and on "

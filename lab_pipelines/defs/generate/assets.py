@@ -11,9 +11,8 @@ from pydantic import Field
 
 from lab_pipelines.defs.checks import partition_check_results, partition_check_specs
 from lab_pipelines.defs.embed.assets import embeddings
-from lab_pipelines.defs.generate.partitions import request_partitions
+from lab_pipelines.defs.generate.partitions import daily_partitions, request_partitions
 from lab_pipelines.defs.metadata import per_partition, preview, range_totals
-from lab_pipelines.defs.pools import LANCEDB_POOL, OLLAMA_POOL
 from lab_pipelines.defs.resources import (
     InboxResource,
     LanceStoreResource,
@@ -21,11 +20,10 @@ from lab_pipelines.defs.resources import (
     TelemetryResource,
     TextWriterResource,
 )
+from lab_pipelines.defs.step_options import LANCEDB_STEP, OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.inbox import request_files
-from lab_pipelines.models.base import Writer
-from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.generate import (
     GeneratedOutput,
@@ -35,8 +33,7 @@ from lab_pipelines.stages.generate import (
 )
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, fingerprint
 
-_SETTINGS = load_settings()
-_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{_SETTINGS.gemini_model}"
+_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{load_settings().gemini_model}"
 _ALL_DOCUMENTS = dg.AssetDep(embeddings, partition_mapping=dg.AllPartitionMapping())
 
 
@@ -70,34 +67,19 @@ def _output_metadata(output: GeneratedOutput, path: Path) -> dict:
     }
 
 
-def _observe(context, telemetry, lance, asset: str, writer: Writer, seconds: float, n: int) -> dict:  # noqa: ANN001
-    return observe_step(
-        context,
-        telemetry,
-        lance,
-        asset=asset,
-        backend=writer.backend,
-        model=writer.model,
-        counter=writer.counter,
-        documents=n,
-        seconds=seconds,
-    )
-
-
 @dg.asset(
+    **OLLAMA_STEP,  # the question's own embedding is an Ollama call
     partitions_def=request_partitions,
     deps=[_ALL_DOCUMENTS],
     group_name="generate",
     kinds={"gemini", "ollama", "lancedb"},
-    owners=["team:homelab"],
-    pool=OLLAMA_POOL,
-    op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
     check_specs=partition_check_specs("generated_outputs"),
     description=(
         "For each request file: hybrid retrieval (vector + full-text, fused by reciprocal rank), "
         "a prompt within the token budget from summaries and top chunks, and Markdown written by "
-        "Gemini (or the offline extractive writer) that cites the documents it used."
+        "Gemini (or the offline extractive writer) that cites the documents it used, in LanceDB "
+        "`outputs` and `outputs/<request>.md`. An unchanged prompt reuses the stored answer."
     ),
 )
 def generated_outputs(
@@ -129,8 +111,8 @@ def generated_outputs(
     per_partition(context, own)
     regenerated = sum(1 for m in own.values() if m["regenerated"])  # outputs actually written
     seconds = time.perf_counter() - started
-    observed = _observe(
-        context, telemetry, lance, "generated_outputs", writer, seconds, regenerated
+    observed = observe_step(
+        context, telemetry, lance, writer, documents=regenerated, seconds=seconds
     )
     yield dg.MaterializeResult(metadata=range_totals(context.partition_keys, observed))
     yield from partition_check_results(context, store)
@@ -145,13 +127,11 @@ class Question(dg.Config):
 
 
 @dg.asset(
+    **OLLAMA_STEP,
     deps=[_ALL_DOCUMENTS],
     # A group of its own, so the generate group's "Materialize all" does not include it.
     group_name="ask",
     kinds={"gemini", "ollama", "lancedb"},
-    owners=["team:homelab"],
-    pool=OLLAMA_POOL,
-    op_tags=op_tags(INFERENCE_NODE),
     code_version=_CODE_VERSION,
     description=(
         "An ad-hoc question asked from the launchpad (run config `question`, required: "
@@ -183,35 +163,23 @@ def ad_hoc_output(
     )
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
     seconds = time.perf_counter() - started
-    return dg.MaterializeResult(
-        metadata={
-            **_observe(context, telemetry, lance, "ad_hoc_output", writer, seconds, 1),
-            **_output_metadata(output, path),
-        }
-    )
-
-
-daily_partitions = dg.DailyPartitionsDefinition(
-    # end_offset=1: today's digest so far can be materialised from the UI too
-    start_date="2026-01-01",
-    timezone=_SETTINGS.schedule_timezone,
-    end_offset=1,
-)
+    observed = observe_step(context, telemetry, lance, writer, documents=1, seconds=seconds)
+    return dg.MaterializeResult(metadata={**observed, **_output_metadata(output, path)})
 
 
 @dg.asset(
     partitions_def=daily_partitions,
+    **LANCEDB_STEP,
     deps=[dg.AssetDep(summaries, partition_mapping=dg.AllPartitionMapping())],
     group_name="generate",
     kinds={"gemini", "lancedb"},
-    owners=["team:homelab"],
-    pool=LANCEDB_POOL,
-    op_tags=op_tags(COMPUTE_NODE),
     code_version=_CODE_VERSION,
     description=(
-        "One digest per day (Asia/Seoul) of the documents ingested that day, written by Gemini "
-        "from their local summaries, in LanceDB `outputs` as `digest/<day>` and in "
-        "`outputs/digest/<day>.md`. Backfill past days from the asset's partitions page."
+        "One digest per day (LAB_TIMEZONE, Asia/Seoul by default) of the documents ingested or "
+        "updated that day, written by Gemini (or the offline extractive writer) from their "
+        "local summaries, in LanceDB `outputs` as `digest/<day>` and in "
+        "`outputs/digest/<day>.md`; a day without documents makes no call. Backfill past days "
+        "from the asset's partitions page."
     ),
 )
 def daily_digest(
@@ -236,10 +204,7 @@ def daily_digest(
         return dg.MaterializeResult(metadata={"documents": 0, "model_calls": 0})
     path = write_output_file(Path(lance.data_dir) / "outputs", output)
     n = len(output.prompt.sources) if output.answer is not None else 0
+    observed = observe_step(context, telemetry, lance, writer, documents=n, seconds=seconds)
     return dg.MaterializeResult(
-        metadata={
-            "documents": n,
-            **_observe(context, telemetry, lance, "daily_digest", writer, seconds, n),
-            **_output_metadata(output, path),
-        }
+        metadata={"documents": n, **observed, **_output_metadata(output, path)}
     )

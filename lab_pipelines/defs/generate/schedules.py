@@ -4,6 +4,7 @@ import dagster as dg
 
 from lab_pipelines.defs.generate.assets import daily_digest
 from lab_pipelines.defs.ingest.schedules import local_day
+from lab_pipelines.defs.step_options import LAB_SCHEDULE
 from lab_pipelines.settings import load_settings
 
 _SETTINGS = load_settings()
@@ -16,10 +17,10 @@ daily_digest_job = dg.define_asset_job(
 @dg.schedule(
     job=daily_digest_job,
     cron_schedule=f"0 {_SETTINGS.digest_cron_hour} * * *",
-    execution_timezone=_SETTINGS.schedule_timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="05:00 Asia/Seoul (LAB_DIGEST_HOUR): the digest of the day that just ended, "
-    "after the 01:00 night backfill has brought every summary up to date.",
+    **LAB_SCHEDULE,
+    description="Daily at LAB_DIGEST_HOUR (05:00 by default) in LAB_TIMEZONE: the digest of the "
+    "day that just ended, hours after the night backfill (01:00 by default) started bringing "
+    "summaries up to date; it does not wait for runs still going.",
 )
 def daily_digest_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     yesterday = local_day(context.scheduled_execution_time, days_back=1)

@@ -10,16 +10,13 @@ from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.jobs import document_pipeline, generation
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
 from lab_pipelines.defs.sensor_state import latest_index, unindexed
+from lab_pipelines.defs.step_options import FOLDER_SENSOR
 from lab_pipelines.inbox import request_files, scan_inbox
-from lab_pipelines.settings import load_settings
-
-_SETTINGS = load_settings()
 
 
 @dg.sensor(
     job=generation,
-    minimum_interval_seconds=_SETTINGS.sensor_interval_s,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    **FOLDER_SENSOR,
     description=(
         "Materialises generated_outputs for each new or edited request file, once the inbox "
         "sensor has taken every document and no document run is queued or running (answers "

@@ -5,29 +5,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from lab_pipelines.defs.ingest.partitions import document_partitions
+from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import counts_table, per_partition, range_totals
-from lab_pipelines.defs.pools import LANCEDB_POOL
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, TelemetryResource
-from lab_pipelines.defs.telemetry import observe_step
+from lab_pipelines.defs.step_options import LANCEDB_STEP
+from lab_pipelines.defs.telemetry import NoModel, observe_step
 from lab_pipelines.inbox import scan_inbox
-from lab_pipelines.models.base import CallCounter
-from lab_pipelines.placement import COMPUTE_NODE, op_tags
 from lab_pipelines.stages.ingest import ingest_documents, plan_chunks
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, PARSER_VERSION
 
-# A ranged run covers many documents in one step; 100 keeps a step's memory and run time modest.
-DOCUMENT_BACKFILL = dg.BackfillPolicy.multi_run(max_partitions_per_run=100)
-
 
 @dg.asset(
-    partitions_def=document_partitions,
-    backfill_policy=DOCUMENT_BACKFILL,
+    **PER_DOCUMENT,
+    **LANCEDB_STEP,
     group_name="ingest",
     kinds={"python", "lancedb"},
-    owners=["team:homelab"],
-    pool=LANCEDB_POOL,
-    op_tags=op_tags(COMPUTE_NODE),
     code_version=PARSER_VERSION,
     description=(
         "One row per inbox file in LanceDB `documents`: the text parsed from Markdown, MDX, rST, "
@@ -57,16 +49,9 @@ def documents(
             **{d: {"status": "removed: no longer in the inbox"} for d in report.removed},
         },
     )
+    seconds = time.perf_counter() - started
     observe_step(
-        context,
-        telemetry,
-        lance,
-        asset="documents",
-        backend="local",
-        model="parser",
-        counter=CallCounter(),
-        documents=len(report.parsed),
-        seconds=time.perf_counter() - started,
+        context, telemetry, lance, NoModel("parser"), documents=len(report.parsed), seconds=seconds
     )
     return dg.MaterializeResult(
         metadata=range_totals(
@@ -85,19 +70,17 @@ def documents(
 
 
 @dg.asset(
-    partitions_def=document_partitions,
-    backfill_policy=DOCUMENT_BACKFILL,
+    **PER_DOCUMENT,
+    **LANCEDB_STEP,
     deps=[documents],
     group_name="ingest",
     kinds={"python", "lancedb"},
-    owners=["team:homelab"],
-    pool=LANCEDB_POOL,
-    op_tags=op_tags(COMPUTE_NODE),
     code_version=CHUNKER_VERSION,
     description=(
         "Heading-aware chunk plans in LanceDB `chunks`: Korean sentences split with Kiwi, a "
-        "character budget with whole-sentence overlap. A document's chunks are replaced in one "
-        "commit; unchanged documents are not re-chunked."
+        "character budget (LAB_CHUNK_CHARS) with whole-sentence overlap. The step's re-chunked "
+        "documents are replaced in one commit; a document whose text and chunker settings are "
+        "unchanged is not re-chunked."
     ),
 )
 def chunks(
@@ -110,16 +93,14 @@ def chunks(
     store = lance.store()
     keys = context.partition_keys
     report = plan_chunks(store, keys, inbox.chunk_chars, inbox.chunk_overlap_chars)
+    seconds = time.perf_counter() - started
     observe_step(
         context,
         telemetry,
         lance,
-        asset="chunks",
-        backend="local",
-        model="chunker",
-        counter=CallCounter(),
+        NoModel("chunker"),
         documents=len(report.planned),
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
     )
     return dg.MaterializeResult(
         metadata={

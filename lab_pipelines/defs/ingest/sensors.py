@@ -15,17 +15,14 @@ from lab_pipelines.defs.resources import (
     LocalModelsResource,
     TelemetryResource,
 )
+from lab_pipelines.defs.step_options import FOLDER_SENSOR
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.metrics import gauges_registry, push
-from lab_pipelines.settings import load_settings
-
-_SETTINGS = load_settings()
 
 
 @dg.sensor(
     job=document_pipeline,
-    minimum_interval_seconds=_SETTINGS.sensor_interval_s,
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    **FOLDER_SENSOR,
     description=(
         "Scans the inbox: new or changed files are (re)materialised in ranged runs of up to 100 "
         "documents; deleted files lose their partition and their LanceDB rows once no queued or "

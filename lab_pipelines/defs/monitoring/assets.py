@@ -7,8 +7,8 @@ import dagster as dg
 from lab_pipelines.costs import price_book
 from lab_pipelines.defs.generate.assets import daily_digest, generated_outputs
 from lab_pipelines.defs.resources import LanceStoreResource
+from lab_pipelines.defs.step_options import COMPUTE_STEP
 from lab_pipelines.defs.summarize.assets import summaries
-from lab_pipelines.placement import COMPUTE_NODE, op_tags
 from lab_pipelines.usage import build_cost_ledger
 
 
@@ -18,15 +18,16 @@ from lab_pipelines.usage import build_cost_ledger
         dg.AssetDep(generated_outputs, partition_mapping=dg.AllPartitionMapping()),
         dg.AssetDep(daily_digest, partition_mapping=dg.AllPartitionMapping()),
     ],
+    **COMPUTE_STEP,
     group_name="costs",
     kinds={"lancedb", "python"},
-    owners=["team:homelab"],
-    op_tags=op_tags(COMPUTE_NODE),
     code_version="cost-ledger-1",
     description=(
-        "Per day and model: tokens processed locally (Ollama) and sent to Gemini, the actual "
-        "Gemini cost (thinking billed as output), and what the same work would have cost on "
-        "Gemini alone, at the prices in prices.toml. The savings ratio is the headline."
+        "Per day and model, from the usage ledger every step writes: tokens processed locally "
+        "(Ollama or the offline backends) and sent to Gemini, the actual Gemini cost (thinking "
+        "billed as output), and what the same work would have cost on Gemini alone, at the "
+        "prices in prices.toml; also in `outputs/cost_ledger.md`. The savings ratio is the "
+        "headline."
     ),
 )
 def cost_ledger(lance: LanceStoreResource) -> dg.MaterializeResult:

@@ -5,33 +5,30 @@ from collections.abc import Iterator
 import dagster as dg
 
 from lab_pipelines.defs.checks import partition_check_results, partition_check_specs
-from lab_pipelines.defs.ingest.assets import DOCUMENT_BACKFILL, documents
-from lab_pipelines.defs.ingest.partitions import document_partitions
+from lab_pipelines.defs.ingest.assets import documents
+from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import per_partition, preview, range_totals
-from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource, TelemetryResource
+from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.telemetry import observe_step
-from lab_pipelines.placement import INFERENCE_NODE, op_tags
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.summarize import summarize_documents
 from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
 
 
 @dg.asset(
-    partitions_def=document_partitions,
-    backfill_policy=DOCUMENT_BACKFILL,
+    **PER_DOCUMENT,
+    **OLLAMA_STEP,
     deps=[documents],
     group_name="summarize",
     kinds={"ollama", "lancedb"},
-    owners=["team:homelab"],
-    pool=OLLAMA_POOL,
-    op_tags=op_tags(INFERENCE_NODE),
     code_version=f"{SUMMARY_PROMPT_VERSION}:{load_settings().summary_model}",
     check_specs=partition_check_specs("summaries"),
     description=(
-        "A 3-5 sentence summary per document in LanceDB `summaries`, in the document's language, "
-        "from EXAONE-3.5 through Ollama (map-reduce for documents longer than num_ctx) or the "
-        "offline extractive summariser. Keyed by text hash + model + prompt version."
+        "One summary per document in LanceDB `summaries`, in the document's language: 3-5 "
+        "sentences from LAB_SUMMARY_MODEL (EXAONE-3.5 by default) through Ollama, map-reduce "
+        "when the text does not fit LAB_NUM_CTX; or, offline, up to three of the document's own "
+        "sentences. Keyed by text hash + model + prompt version: an unchanged key is reused."
     ),
 )
 def summaries(
@@ -46,15 +43,7 @@ def summaries(
     keys = context.partition_keys
     report = summarize_documents(store, summarizer, keys, parallel)
     observed = observe_step(
-        context,
-        telemetry,
-        lance,
-        asset="summaries",
-        backend=summarizer.backend,
-        model=summarizer.model,
-        counter=summarizer.counter,
-        documents=len(report.written),
-        seconds=report.seconds,
+        context, telemetry, lance, summarizer, documents=len(report.written), seconds=report.seconds
     )
     # Every partition shows its own summary, new or reused (the range's totals are labelled).
     per_partition(
