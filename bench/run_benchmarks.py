@@ -105,9 +105,9 @@ def steps(b: Bench, sim: Sim, size: Sizes, big: bool) -> dict[str, Step]:
     }
 
 
-def run_steps(b: Bench, table: dict[str, Step], wanted: list[str]) -> dict[str, Any]:
-    """Run each wanted step after the steps it needs, each step once; results by step name."""
-    done: dict[str, Any] = {}
+def run_steps(b: Bench, table: dict[str, Step], wanted: list[str], done: dict[str, Any]) -> None:
+    """Run each wanted step after the steps it needs, each step once; results by step name in
+    `done` (filled as they finish, so an interrupted run still reports what it measured)."""
 
     def run(name: str) -> Any:
         if name not in done:
@@ -120,7 +120,6 @@ def run_steps(b: Bench, table: dict[str, Step], wanted: list[str]) -> dict[str, 
 
     for name in wanted:
         run(name)
-    return done
 
 
 def sizes(args: argparse.Namespace) -> Sizes:
@@ -188,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
         with FakeGemini() as gemini:
             b.gemini_url = gemini.url
             sim = Sim(b.project, work / "logs")
-            done = run_steps(b, steps(b, sim, size, args.big), [f"fig{f}" for f in wanted])
+            run_steps(b, steps(b, sim, size, args.big), [f"fig{f}" for f in wanted], done)
     finally:
         if sim is not None:
             sim.close()

@@ -38,7 +38,8 @@ def test_each_step_runs_once_after_what_it_needs(tmp_path: Path) -> None:
     }
     b = Bench(project=tmp_path, work=tmp_path, quick=True)
 
-    done = run_benchmarks.run_steps(b, table, ["b", "a"])
+    done: dict[str, object] = {}
+    run_benchmarks.run_steps(b, table, ["b", "a"], done)
 
     assert ran == ["backfill", "a", "b"]
     assert done["backfill"] == "backfill"
