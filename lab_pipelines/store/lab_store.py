@@ -56,6 +56,8 @@ _SCHEMAS = {
 
 
 class LabStore:
+    """The LanceDB database at ``root``: typed rows in, plain dicts out (Arrow's rows)."""
+
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -118,6 +120,10 @@ class LabStore:
     def ok_documents(self, columns: list[str] | None = None) -> list[dict[str, Any]]:
         """Every ingested document (status "ok"; skipped files are not among them)."""
         return self.table(DOCUMENTS).read(columns, equals("status", "ok"))
+
+    def skipped_documents(self, columns: list[str] | None = None) -> list[dict[str, Any]]:
+        """Every file recorded as skipped, with its ``skip_reason``."""
+        return self.table(DOCUMENTS).read(columns, equals("status", "skipped"))
 
     def ok_document_ids(self) -> list[str]:
         return sorted(d["doc_id"] for d in self.ok_documents(["doc_id"]))

@@ -14,6 +14,9 @@ def test_documents_by_status(tmp_path):
     assert store.count_documents("skipped") == 1
     assert store.count_documents() == 3
     assert {d["doc_id"] for d in store.ok_documents(["doc_id", "title"])} == {"a.md", "b.md"}
+    assert store.skipped_documents(["doc_id", "skip_reason"]) == [
+        {"doc_id": "x.bin", "skip_reason": "empty"}
+    ]
 
 
 def test_usage_by_asset_and_day(tmp_path):
