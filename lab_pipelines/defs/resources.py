@@ -155,18 +155,20 @@ def backend_factory(
 
 def _config_value(settings: Settings, name: str, as_env_vars: bool) -> Any:
     """``EnvVar`` where the environment set exactly this value; the value itself otherwise
-    (a default, or one the settings normalised: a relative path made absolute, 'LIVE')."""
+    (a default, one the settings normalised: a relative path made absolute, 'LIVE', or a
+    float, which Dagster's ``EnvVar`` cannot type)."""
     value = getattr(settings, name)
     variable = ENV_VARS[name]
     raw = os.environ.get(variable, "").strip()
-    if as_env_vars and raw and raw == str(value):
+    if as_env_vars and raw and raw == str(value) and not isinstance(value, float):
         return dg.EnvVar.int(variable) if isinstance(value, int) else dg.EnvVar(variable)
     return value if isinstance(value, int | float) else str(value)
 
 
-def _build(
-    cls: type[SettingsResource], settings: Settings, as_env_vars: bool, **fixed: Any
+def resource_from_settings(
+    cls: type[SettingsResource], settings: Settings, as_env_vars: bool = True, **fixed: Any
 ) -> SettingsResource:
+    """``cls`` with each of its setting fields from ``settings``, and ``fixed`` as given."""
     values = {
         name: _config_value(settings, key, as_env_vars)
         for name, field in cls.model_fields.items()
@@ -188,12 +190,16 @@ def build_resources(
             if as_env_vars
             else settings.gemini_api_key.get_secret_value()
         )
+
+    def build(cls: type[SettingsResource], **fixed: Any) -> SettingsResource:
+        return resource_from_settings(cls, settings, as_env_vars, **fixed)
+
     return {
-        "inbox": _build(InboxResource, settings, as_env_vars),
-        "lance": _build(LanceStoreResource, settings, as_env_vars),
-        "local_models": _build(LocalModelsResource, settings, as_env_vars),
-        "text_writer": _build(TextWriterResource, settings, as_env_vars, gemini_api_key=api_key),
-        "telemetry": _build(TelemetryResource, settings, as_env_vars),
+        "inbox": build(InboxResource),
+        "lance": build(LanceStoreResource),
+        "local_models": build(LocalModelsResource),
+        "text_writer": build(TextWriterResource, gemini_api_key=api_key),
+        "telemetry": build(TelemetryResource),
     }
 
 
