@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -32,8 +33,17 @@ def evaluate(rank_docs, questions: list[dict]) -> dict:  # noqa: ANN001
         docs = rank_docs(q["question"])
         rank = next((i + 1 for i, d in enumerate(docs[:10]) if d in q["answers"]), None)
         per.append((q, rank))
-    for group in ("all", "en", "ko"):
-        rows = [(q, r) for q, r in per if group == "all" or q["lang"] == group]
+    groups = {
+        "all": lambda q: True,
+        "en": lambda q: q["lang"] == "en",
+        "ko": lambda q: q["lang"] == "ko",
+        "same": lambda q: not q["id"].startswith("x"),
+        "cross": lambda q: q["id"].startswith("x"),
+    }
+    for group, member in groups.items():
+        rows = [(q, r) for q, r in per if member(q)]
+        if not rows:
+            continue
         out[group] = (
             round(sum(1 for _, r in rows if r and r <= 5) / len(rows), 3),
             round(sum(1 / r for _, r in rows if r) / len(rows), 3),
@@ -52,6 +62,14 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--stem", action="store_true", help="the index's English stemmer")
     parser.add_argument("--no-stem", dest="stem", action="store_false")
+    parser.add_argument(
+        "--head-path", action="store_true", help="the document's path words in the head field"
+    )
+    parser.add_argument(
+        "--sets",
+        default="dev,cross",
+        help="of dev (retrieval_questions), cross (retrieval_dev_cross), dev2 (retrieval_dev2_…)",
+    )
     args = parser.parse_args()
 
     from lab_pipelines.store_search import SearchPlan, rank_rows, text_index_config
@@ -83,6 +101,8 @@ def main() -> None:
     for r in data:
         r["terms"] = " ".join(body_fn(r["text"]))
         head = titles.get(r["doc_id"], "") + "\n" + (headings.get(r["row_id"]) or "")
+        if args.head_path:
+            head += "\n" + re.sub(r"[/_.-]+", " ", r["doc_id"].rsplit(".", 1)[0])
         r["head"] = " ".join(body_fn(head))
     work = lancedb.connect(args.work)
     scratch = work.create_table(f"v_{args.body}", pa.Table.from_pylist(data), mode="overwrite")
@@ -92,8 +112,12 @@ def main() -> None:
         )
     from lab_pipelines.text.lexical_embedding import lexical_vector
 
-    dev = load_questions(HERE / "retrieval_questions.tsv")
-    cross = load_questions(HERE / "retrieval_dev_cross.tsv")
+    files = {
+        "dev": "retrieval_questions.tsv",
+        "cross": "retrieval_dev_cross.tsv",
+        "dev2": "retrieval_dev2_questions.tsv",
+    }
+    sets = {name: load_questions(HERE / files[name]) for name in args.sets.split(",")}
     for name in args.strategies.split(","):
         plan = SearchPlan.parse(name)
 
@@ -114,7 +138,7 @@ def main() -> None:
                     docs.append(h["doc_id"])
             return docs
 
-        result = {"dev": evaluate(rank_docs, dev), "cross": evaluate(rank_docs, cross)}
+        result = {name: evaluate(rank_docs, questions) for name, questions in sets.items()}
         misses = {k: v.pop("miss") for k, v in result.items()}
         print(
             json.dumps(

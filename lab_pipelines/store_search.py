@@ -5,15 +5,17 @@ Kept apart from lab_pipelines.store (tables, writes, locks) so a search reads on
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from lancedb.index import FTS
 from lancedb.query import BooleanQuery, MatchQuery, Occur
 
-from lab_pipelines.text.index_terms import INDEX_STEMS
+from lab_pipelines.text.index_terms import INDEX_STEMS, query_terms, term_key
 
 # IVF partitions: ~4096 rows each (LanceDB's guidance). A search probes 40 % of them (at least
 # 16) and re-ranks refine x k candidates exactly: ANN recall@10 >= 0.95 from 10k to 1M rows
@@ -47,7 +49,9 @@ class SearchPlan:
     head: BM25 boost of the title + heading column inside the full-text leg (0: body only);
     vector: weight of the vector leg (0: not searched); translated: weight of the leg that
     searches the query's terms translated into the other language (0: not searched); mix:
-    BM25 boost of those translated terms inside the full-text leg itself (0: not added).
+    BM25 boost of those translated terms inside the full-text leg itself (0: not added);
+    coord: a row's fused score is multiplied by (the share of the query's terms it holds) **
+    coord, each term counted by its rarity among the candidates when coord_idf is 1.
     """
 
     head: float = 0.0
@@ -56,6 +60,9 @@ class SearchPlan:
     mix: float = 0.0
     translated_en: float = -1.0  # the translated leg's weight for an English query (-1: same)
     rrf_k: int = 60
+    coord: float = 0.0
+    coord_idf: float = 0.0
+    question_words: float = 0.0  # 1: a query keeps index_terms.QUESTION_WORDS (0: dropped)
 
     @classmethod
     def parse(cls, spec: str) -> SearchPlan:
@@ -80,9 +87,19 @@ class SearchPlan:
 # leg cost more same-language MRR than it won (translated_en 0.2: 0.906 vs 0.915). The vector
 # leg of the offline lexical embedding only repeats the full-text signal more coarsely (dev
 # recall@5 0.956 → 0.926 when fused): left out for that model; a neural model's vectors keep
-# weight 1.
+# weight 1. COORD: BM25 sums its terms, so a short page that repeats two common words of a
+# question (a glossary's "virtual machine") outranks the page holding all of them ("Proxmox",
+# "GPU", "passthrough"); scaling by the rarity-weighted share of the question's terms a row
+# holds puts that page back on top (dev2 recall@5 / MRR@10 see bench/RESULTS.md).
 DEFAULT_PLAN = SearchPlan(
-    head=0.5, vector=1.0, translated=0.85, mix=0.5, translated_en=0.0, rrf_k=10
+    head=0.5,
+    vector=1.0,
+    translated=0.85,
+    mix=0.5,
+    translated_en=0.0,
+    rrf_k=10,
+    coord=0.75,
+    coord_idf=1.0,
 )
 LEXICAL_MODELS = frozenset({"offline-lexical-v1"})
 
@@ -94,10 +111,10 @@ def plan_for(model: str) -> SearchPlan:
     return DEFAULT_PLAN
 
 
-def _fts_query(query_terms: str, head: float, has_head: bool, mixed: str, mix: float) -> Any:
-    clauses = [(Occur.SHOULD, MatchQuery(query_terms, "terms"))]
+def _fts_query(words: str, head: float, has_head: bool, mixed: str, mix: float) -> Any:
+    clauses = [(Occur.SHOULD, MatchQuery(words, "terms"))]
     if head > 0 and has_head:
-        clauses.append((Occur.SHOULD, MatchQuery(query_terms, "head", boost=head)))
+        clauses.append((Occur.SHOULD, MatchQuery(words, "head", boost=head)))
     if mixed and mix > 0:
         clauses.append((Occur.SHOULD, MatchQuery(mixed, "terms", boost=mix)))
         if head > 0 and has_head:
@@ -116,9 +133,16 @@ def rank_rows(
     translate: Callable[[str], str] | None = None,
 ) -> list[dict[str, Any]]:
     """The ``k`` best rows (dicts with a fused ``score``) of ``table`` for the query."""
+    if plan.question_words <= 0:
+        terms_of = partial(query_terms, terms_of=terms_of)
     depth = max(k * 4, 40)
     has_head = "head" in table.schema.names
+    columns = (
+        [*ROW_COLUMNS, "terms", *(["head"] if has_head else [])] if plan.coord > 0 else ROW_COLUMNS
+    )
     legs: list[tuple[float, list[dict[str, Any]]]] = []
+    # (weight, terms) of each wording of the query, for the coordination factor
+    asked: list[tuple[float, set[str]]] = []
     if mode in ("fts", "hybrid"):
         translated = translate(query_text) if translate is not None else ""
         mixed = " ".join(terms_of(translated)) if plan.mix > 0 else ""
@@ -128,15 +152,18 @@ def rank_rows(
             weight = plan.translated_en
         if weight > 0 and translated:
             texts.append((weight, translated))
+        elif mixed:
+            asked.append((plan.mix, {term_key(t) for t in mixed.split()}))
         for weight, text in texts:
-            query_terms = " ".join(terms_of(text))
-            if not query_terms:
+            words = " ".join(terms_of(text))
+            if not words:
                 continue
+            asked.append((weight, {term_key(t) for t in words.split()}))
             extra = mixed if text is query_text else ""
-            query = _fts_query(query_terms, plan.head, has_head, extra, plan.mix)
+            query = _fts_query(words, plan.head, has_head, extra, plan.mix)
             found = (
                 table.search(query, query_type="fts")
-                .select([*ROW_COLUMNS, "_score"])
+                .select([*columns, "_score"])
                 .limit(depth)
                 .to_list()
             )
@@ -149,7 +176,7 @@ def rank_rows(
             # Only used once the table has a vector index (see LabStore.refresh_vector_index).
             .nprobes(max(VECTOR_NPROBES, int(VECTOR_PROBE_SHARE * partitions)))
             .refine_factor(VECTOR_REFINE_FACTOR)
-            .select([*ROW_COLUMNS, "_distance"])
+            .select([*columns, "_distance"])
             .limit(depth)
             .to_list()
         )
@@ -161,5 +188,38 @@ def rank_rows(
             rid = row["row_id"]
             scores[rid] = scores.get(rid, 0.0) + weight / (plan.rrf_k + rank + 1)
             rows.setdefault(rid, row)
+    if plan.coord > 0 and asked:
+        _coordinate(scores, rows, asked, plan)
     best = sorted(scores, key=lambda rid: scores[rid], reverse=True)[:k]
     return [{**rows[rid], "score": scores[rid]} for rid in best]
+
+
+def _coordinate(
+    scores: dict[str, float],
+    rows: dict[str, dict[str, Any]],
+    asked: list[tuple[float, set[str]]],
+    plan: SearchPlan,
+) -> None:
+    """Scale each row's score by the share of the query's terms it holds (body or head), for
+    the wording it matches best (the question's own, or its translation at that leg's
+    weight, so a same-language page keeps the edge over its translation)."""
+    held = {
+        rid: {term_key(t) for t in f"{row['terms']} {row.get('head') or ''}".split()}
+        for rid, row in rows.items()
+    }
+    every = set().union(*(terms for _, terms in asked))
+    if plan.coord_idf > 0:
+        # Rarity among the candidates: a term most of them hold tells them apart less. The
+        # index's own document frequencies are not exposed, and a term no candidate holds
+        # scales every row alike.
+        n = len(held)
+        df = {t: sum(1 for h in held.values() if t in h) for t in every}
+        rarity = {t: math.log((n + 1) / (df[t] + 0.5)) for t in every}
+    else:
+        rarity = dict.fromkeys(every, 1.0)
+    totals = [(w, terms, sum(rarity[t] for t in terms) or 1.0) for w, terms in asked]
+    for rid in rows:
+        share = max(
+            w * sum(rarity[t] for t in terms & held[rid]) / total for w, terms, total in totals
+        )
+        scores[rid] *= share**plan.coord

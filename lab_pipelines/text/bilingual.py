@@ -124,6 +124,12 @@ def term_map() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     )
 
 
+@lru_cache(maxsize=1)
+def korean_terms() -> frozenset[str]:
+    """The map's Korean terms of 2+ syllables (a dictionary to cut compounds with)."""
+    return frozenset(k for k in term_map()[0] if len(k) > 1)
+
+
 _HANGUL = re.compile(r"[가-힣]")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z0-9-]*")
 
