@@ -165,7 +165,8 @@ def failure(b: Bench, sim: Sim, corpus: list[str], zero: ZeroLatencyBackfill) ->
         f"the failure; redone: {redone}); failed run rc={failed.rc}, "
         f"{s1['statuses'].get('500', 0)} answered 500",
         "only the unfinished part",
-        failed.rc != 0 and rerun.rc == 0 and redone <= 0.02 * clean,
+        # redone < 0: the re-run left part of the unfinished work undone, which is no pass either
+        failed.rc != 0 and rerun.rc == 0 and 0 <= redone <= 0.02 * clean,
         rerun.command,
     )
     return FailureOutcome(clean, redone, [row])
