@@ -245,28 +245,30 @@ def subset(paths: list[str], count: int) -> list[str]:
 
 
 # -- the store's tables -----------------------------------------------------------------------
-def store_rows(
-    project: Path,
-    data: Path,
-    table: str,
-    columns: list[str],
-    *,
-    doc_id: str = "",
-    parsed_ok: bool = False,
-) -> list[dict]:
-    """Rows of one table of the LanceDB under `data`; table "embeddings" is bge-m3's.
+EMBEDDING_MODEL = "bge-m3"
 
-    The one place the benchmarks filter the store (doc_id: one document's rows; parsed_ok:
-    documents whose parse succeeded). To be replaced by the store's named query methods.
-    """
+
+def _store(project: Path, data: Path) -> Any:
     sys.path.insert(0, str(project))
-    from lab_pipelines.store import LabStore, embeddings_table_name
+    from lab_pipelines.store import LabStore
 
-    store = LabStore(data / "lancedb")
-    name = embeddings_table_name("bge-m3") if table == "embeddings" else table
-    where = []
-    if doc_id:
-        where.append("doc_id = '" + doc_id.replace("'", "''") + "'")
-    if parsed_ok:
-        where.append("status = 'ok'")
-    return store.read(name, columns, " AND ".join(where) or None)
+    return LabStore(data / "lancedb")
+
+
+def table_rows(project: Path, data: Path, table: str, columns: list[str]) -> list[dict]:
+    """Every row of one table of the LanceDB under `data`; table "embeddings" is bge-m3's."""
+    sys.path.insert(0, str(project))
+    from lab_pipelines.store import embeddings_table_name
+
+    name = embeddings_table_name(EMBEDDING_MODEL) if table == "embeddings" else table
+    return _store(project, data).read(name, columns)
+
+
+def embedding_rows(project: Path, data: Path, doc_id: str, columns: list[str]) -> list[dict]:
+    """bge-m3's vector rows of one document."""
+    return _store(project, data).embedding_rows(EMBEDDING_MODEL, [doc_id], columns)
+
+
+def parsed_documents(project: Path, data: Path, columns: list[str]) -> list[dict]:
+    """The documents whose parse succeeded (skipped files are not among them)."""
+    return _store(project, data).ok_documents(columns)

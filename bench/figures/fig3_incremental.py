@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import Bench, Figure, Sim, copy_corpus, store_rows
+from harness import Bench, Figure, Sim, copy_corpus, embedding_rows, table_rows
 
 from figures.backfills import MeasuredBackfill, ZeroLatencyBackfill
 
@@ -62,7 +62,7 @@ def zero_latency_rerun(b: Bench, sim: Sim, zero: ZeroLatencyBackfill) -> list[Fi
 def _edited_document(backfill: MeasuredBackfill, project: Path) -> str:
     """An English document of 15 chunks (else any): one paragraph is appended to it."""
     counts: dict[str, int] = {}
-    for row in store_rows(project, backfill.data, "chunks", ["doc_id"]):
+    for row in table_rows(project, backfill.data, "chunks", ["doc_id"]):
         counts[row["doc_id"]] = counts.get(row["doc_id"], 0) + 1
     candidates = sorted(d for d, n in counts.items() if n == 15)
     english = [
@@ -107,7 +107,7 @@ def rerun_and_edit(b: Bench, sim: Sim, backfill: MeasuredBackfill) -> EditOutcom
     stats = sim.stats()
     texts = set(sim.embedded())
     columns = ["row_id", "doc_id", "kind", "text"]
-    rows = store_rows(b.project, backfill.data, "embeddings", columns, doc_id=doc)
+    rows = embedding_rows(b.project, backfill.data, doc, columns)
     out.chunks = sum(1 for r in rows if r["kind"] == "chunk")
     out.re_chunks = sum(1 for r in rows if r["kind"] == "chunk" and r["text"] in texts)
     out.summary = sum(1 for r in rows if r["kind"] == "summary" and r["text"] in texts)
@@ -130,14 +130,14 @@ def rerun_and_edit(b: Bench, sim: Sim, backfill: MeasuredBackfill) -> EditOutcom
             edit.command,
         )
     )
-    every = store_rows(b.project, backfill.data, "embeddings", ["row_id", "doc_id", "text"])
+    every = table_rows(b.project, backfill.data, "embeddings", ["row_id", "doc_id", "text"])
     out.dup_row_ids = len(every) - len({r["row_id"] for r in every})
     out.dup_doc_text = len(every) - len({(r["doc_id"], r["text"]) for r in every})
     # Rows the current chunk plans and summaries do not call for (an old version left behind).
-    wanted = {r["chunk_id"] for r in store_rows(b.project, backfill.data, "chunks", ["chunk_id"])}
+    wanted = {r["chunk_id"] for r in table_rows(b.project, backfill.data, "chunks", ["chunk_id"])}
     wanted |= {
         f"{r['doc_id']}#summary"
-        for r in store_rows(b.project, backfill.data, "summaries", ["doc_id"])
+        for r in table_rows(b.project, backfill.data, "summaries", ["doc_id"])
     }
     out.stale_rows = sum(1 for r in every if r["row_id"] not in wanted)
     return out

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import HERE, Bench, Figure, Sim, copy_corpus, log, store_rows
+from harness import HERE, Bench, Figure, Sim, copy_corpus, log, parsed_documents
 
 from figures import backfills
 from figures.backfills import MeasuredBackfill, ZeroLatencyBackfill
@@ -177,9 +177,7 @@ def rows(
     # The same texts: what our parser produced for each document (parsed ok).
     docs_file = b.work / "peer-docs.jsonl"
     with open(docs_file, "w", encoding="utf-8") as out:
-        for row in store_rows(
-            b.project, zero.data, "documents", ["doc_id", "text"], parsed_ok=True
-        ):
+        for row in parsed_documents(b.project, zero.data, ["doc_id", "text"]):
             out.write(
                 json.dumps({"id": row["doc_id"], "text": row["text"]}, ensure_ascii=False) + "\n"
             )

@@ -65,3 +65,24 @@ def test_the_sim_is_the_double_with_node_b_speeds_steered_over_its_control_port(
     assert (double.prompt_tokens_per_s, double.fail_after) == (0.0, 0)
     assert double.embed_tokens_per_s == 400.0
     assert (after["embed_requests"], after["timeline"]) == (0, [])
+
+
+def test_the_benchmarks_read_the_store_through_its_named_queries(tmp_path: Path) -> None:
+    from harness import embedding_rows, parsed_documents, table_rows
+
+    from lab_pipelines.store import LabStore
+    from lab_pipelines_tests.store.builders import DIM, document, vectors
+
+    project = BENCH.parent
+    store = LabStore(tmp_path / "lancedb")
+    store.upsert_documents([document("a.md"), document("b.md"), document("x.bin", "skipped")])
+    store.replace_embeddings("bge-m3", DIM, ["a.md"], vectors("a.md", ["one", "two"]))
+    store.replace_embeddings("bge-m3", DIM, ["b.md"], vectors("b.md", ["three"]))
+
+    parsed = parsed_documents(project, tmp_path, ["doc_id"])
+    of_a = embedding_rows(project, tmp_path, "a.md", ["doc_id", "text"])
+    every = table_rows(project, tmp_path, "embeddings", ["doc_id"])
+
+    assert sorted(r["doc_id"] for r in parsed) == ["a.md", "b.md"]
+    assert sorted(r["text"] for r in of_a) == ["one", "two"]
+    assert len(every) == 3
