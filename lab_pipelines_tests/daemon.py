@@ -9,20 +9,20 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
+from typing import TypeVar
 
 from lab_pipelines.cli import ensure_instance_config
 from lab_pipelines.settings import project_root
+from lab_pipelines_tests.monitoring.servers import background, free_port, http_get, wait_until
+
+T = TypeVar("T")
 
 MATERIALIZATIONS = """
 query ($path: [String!]!, $partition: String!) {
@@ -30,17 +30,24 @@ query ($path: [String!]!, $partition: String!) {
     ... on Asset { assetMaterializations(partitions: [$partition]) { partition runId } }
   }
 }"""
+LOCATIONS = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    name location { name }
+    sensors { name sensorState { id status } }
+    schedules { name scheduleState { id status } }
+} } } }"""
+STOP_SENSOR = """
+mutation ($id: String!) { stopSensor(id: $id) { __typename } }"""
+STOP_SCHEDULE = """
+mutation ($id: String!) { stopRunningSchedule(id: $id) { __typename } }"""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["DagsterDev", "dagster_dev", "dagster_dev_on", "free_port", "lab_env", "stop_sensors"]
 
 
 @dataclass
 class DagsterDev:
-    """A running `dagster dev` over ``root`` (inbox/, requests/, data/, home/)."""
+    """A running `dagster dev` over the lab that ``env`` names (LAB_INBOX, LAB_REQUESTS, LAB_DATA,
+    DAGSTER_HOME); ``root`` holds its log."""
 
     root: Path
     port: int
@@ -48,35 +55,32 @@ class DagsterDev:
     env: Mapping[str, str]
 
     @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def inbox(self) -> Path:
-        return self.root / "inbox"
+        return Path(self.env["LAB_INBOX"])
 
     @property
     def requests(self) -> Path:
-        return self.root / "requests"
+        return Path(self.env["LAB_REQUESTS"])
 
     @property
     def data(self) -> Path:
-        return self.root / "data"
+        return Path(self.env["LAB_DATA"])
 
     @property
     def home(self) -> Path:
-        return self.root / "home"
+        return Path(self.env["DAGSTER_HOME"])
 
-    def wait_until(self, check: Callable[[], object], timeout_s: float, what: str) -> object:
-        """Poll ``check`` once a second until it returns something true, or fail the test with
-        the tail of the `dagster dev` log."""
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            try:
-                value = check()
-            except (OSError, ValueError):
-                value = None
-            if value:
-                return value
-            time.sleep(1)
-        tail = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-        pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}; log:\n{tail}")
+    def wait_until(
+        self, check: Callable[[], T], timeout_s: float, what: str, every_s: float = 0.5
+    ) -> T:
+        """Poll ``check`` every ``every_s`` until it returns something true, or fail the test
+        with the tail of the `dagster dev` log. (Most checks open the instance: twice a second
+        keeps that from taking a core the daemon needs on a 2-core machine.)"""
+        return wait_until(check, timeout_s, what, self.log, every_s)
 
     def graphql(self, query: str, variables: Mapping[str, object] | None = None) -> dict:
         body = json.dumps({"query": query, "variables": dict(variables or {})}).encode()
@@ -122,43 +126,50 @@ def lab_env(root: Path, **overrides: str) -> dict[str, str]:
 
 @contextmanager
 def dagster_dev(root: Path, **env_overrides: str) -> Iterator[DagsterDev]:
-    """Start `dagster dev` on 127.0.0.1 over the lab at ``root`` and stop it (and every process
-    it started: webserver, daemon, code servers, runs) when the block ends."""
+    """Start `dagster dev` on 127.0.0.1 over the lab at ``root`` (inbox/, requests/, data/,
+    home/) and stop it, and every process it started, when the block ends."""
     for folder in ("inbox", "requests", "data"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     ensure_instance_config(root / "home")
-    env = lab_env(root, **env_overrides)
+    with dagster_dev_on(lab_env(root, **env_overrides), root) as dev:
+        yield dev
+
+
+@contextmanager
+def dagster_dev_on(env: Mapping[str, str], root: Path) -> Iterator[DagsterDev]:
+    """`dagster dev` (webserver, daemon, code server) with ``env``, its log in ``root``. Stopped
+    with Ctrl-C (SIGINT to its process group, as a terminal sends it), then SIGKILL for what is
+    left after 5 s: the webserver and the daemon are down within a second, and what dagster dev
+    then spends ~10 s more on is letting its code server go, nothing a test reads."""
     port = free_port()
     log = root / "dagster-dev.log"
     dagster = Path(sys.executable).parent / "dagster"
-    with open(log, "a") as out:
-        process = subprocess.Popen(
-            [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)],
-            cwd=project_root(),
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # so the webserver, daemon and code servers stop together
-        )
-    dev = DagsterDev(root, port, log, env)
-    try:
+    argv = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)]
+    with background(
+        argv, log, stop=signal.SIGINT, cwd=project_root(), env=env, append=True, grace_s=5
+    ):
+        dev = DagsterDev(root, port, log, env)
         dev.wait_until(
-            lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5),
-            180,
-            "the webserver",
+            lambda: http_get(f"{dev.url}/server_info", 5), 240, "the webserver", every_s=0.25
         )
         yield dev
-    finally:
-        _stop(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
+def stop_sensors(dev: DagsterDev, names: Iterable[str] | None = None) -> str | None:
+    """Stop the running sensors ``names`` (all of them, and every schedule, when None) as from
+    the Automation page, through the webserver's GraphQL API; return the code location's name,
+    or None while it is still loading."""
+    nodes = dev.graphql(LOCATIONS)["repositoriesOrError"].get("nodes")
+    if not nodes:
+        return None
+    (repo,) = nodes
+    wanted = None if names is None else set(names)
+    for sensor in repo["sensors"]:
+        state = sensor["sensorState"]
+        if (wanted is None or sensor["name"] in wanted) and state["status"] == "RUNNING":
+            dev.graphql(STOP_SENSOR, {"id": state["id"]})
+    if wanted is None:
+        for schedule in repo["schedules"]:
+            if schedule["scheduleState"]["status"] == "RUNNING":
+                dev.graphql(STOP_SCHEDULE, {"id": schedule["scheduleState"]["id"]})
+    return repo["location"]["name"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -33,22 +32,20 @@ from lab_pipelines.defs.dagster_private import (
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.pools import ensure_pool_limits
 from lab_pipelines.settings import project_root
-from lab_pipelines_tests.daemon import DagsterDev, dagster_dev, free_port, lab_env
+from lab_pipelines_tests.daemon import (
+    LOCATIONS,
+    DagsterDev,
+    dagster_dev,
+    free_port,
+    lab_env,
+    stop_sensors,
+)
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+from lab_pipelines_tests.monitoring.servers import background
 
 PARALLEL = 2  # LAB_OLLAMA_PARALLEL, and Ollama's OLLAMA_NUM_PARALLEL
 
-LOCATIONS = """
-{ repositoriesOrError { ... on RepositoryConnection { nodes {
-    name location { name }
-    sensors { name sensorState { id status } }
-    schedules { name scheduleState { id status } }
-} } } }"""
-STOP_SENSOR = """
-mutation ($id: String!) { stopSensor(id: $id) { __typename } }"""
-STOP_SCHEDULE = """
-mutation ($id: String!) { stopRunningSchedule(id: $id) { __typename } }"""
 LAUNCH = """
 mutation ($params: [ExecutionParams!]!) {
   launchMultipleRuns(executionParamsList: $params) {
@@ -94,14 +91,7 @@ def write_documents(inbox: Path, count: int) -> list[str]:
 def stop_automation(dev: DagsterDev) -> str:
     """Stop every sensor and schedule, as from the Automation page (their first tick saw an
     empty inbox); return the code location's name."""
-    (repo,) = dev.graphql(LOCATIONS)["repositoriesOrError"]["nodes"]
-    for sensor in repo["sensors"]:
-        if sensor["sensorState"]["status"] == "RUNNING":
-            dev.graphql(STOP_SENSOR, {"id": sensor["sensorState"]["id"]})
-    for schedule in repo["schedules"]:
-        if schedule["scheduleState"]["status"] == "RUNNING":
-            dev.graphql(STOP_SCHEDULE, {"id": schedule["scheduleState"]["id"]})
-    return repo["location"]["name"]
+    return dev.wait_until(lambda: stop_sensors(dev), 120, "the code location")
 
 
 def launch_ranged_runs(
@@ -146,28 +136,13 @@ def webserver_only(root: Path, **env: str) -> Iterator[DagsterDev]:
     port = free_port()
     log = root / "webserver.log"
     webserver = Path(sys.executable).parent / "dagster-webserver"
-    with open(log, "a") as out:
-        process = subprocess.Popen(
-            [str(webserver), "-h", "127.0.0.1", "-p", str(port)],
-            cwd=project_root(),
-            env=lab_env(root, **env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    web = DagsterDev(root, port, log, lab_env(root, **env))
-    try:
+    argv = [str(webserver), "-h", "127.0.0.1", "-p", str(port)]
+    with background(argv, log, cwd=project_root(), env=lab_env(root, **env), append=True):
+        web = DagsterDev(root, port, log, lab_env(root, **env))
         web.wait_until(
             lambda: web.graphql(LOCATIONS)["repositoriesOrError"]["nodes"], 120, "the webserver"
         )
         yield web
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
 
 
 @contextmanager

@@ -46,9 +46,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(check: Callable[[], T], timeout_s: float, what: str, log: Path | None = None) -> T:
-    """Poll ``check`` until it returns something truthy; fail with the log's tail after
-    ``timeout_s``. Connection errors count as "not yet"."""
+def wait_until(
+    check: Callable[[], T],
+    timeout_s: float,
+    what: str,
+    log: Path | None = None,
+    every_s: float = 0.25,
+) -> T:
+    """Poll ``check`` every ``every_s`` until it returns something truthy; fail with the log's
+    tail after ``timeout_s``. Connection errors count as "not yet". The one bounded wait of the
+    tests (`lab_pipelines_tests.daemon.DagsterDev.wait_until` polls through it)."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -60,7 +67,7 @@ def wait_until(check: Callable[[], T], timeout_s: float, what: str, log: Path | 
         if time.monotonic() > deadline:
             tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
             pytest.fail(f"timed out after {timeout_s:.0f} s waiting for {what}; log tail:\n{tail}")
-        time.sleep(0.5)
+        time.sleep(every_s)
 
 
 def http_get(url: str, timeout_s: float = 10) -> bytes:
@@ -104,20 +111,33 @@ def _exited_unreaped(process: subprocess.Popen, timeout_s: float) -> bool | None
 
 @contextmanager
 def background(
-    argv: list[str], log: Path, *, stop: int = signal.SIGTERM, cwd: Path | None = None
+    argv: list[str],
+    log: Path,
+    *,
+    stop: int = signal.SIGTERM,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    append: bool = False,
+    grace_s: float = 30,
 ) -> Iterator[subprocess.Popen]:
-    """Run ``argv`` in its own session, so its children stop with it. On exit send ``stop`` to
-    the group, give it 30 s, then SIGKILL whatever is left of it, children included."""
-    with open(log, "w") as out, _stop_signals_at_default():
+    """Run ``argv`` in its own session, so its children stop with it, its output in ``log``
+    (after what is there when ``append``). On exit send ``stop`` to the group, give it
+    ``grace_s``, then SIGKILL whatever is left of it, children included."""
+    with open(log, "a" if append else "w") as out, _stop_signals_at_default():
         process = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=cwd
+            argv,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=cwd,
+            env=None if env is None else dict(env),
         )
     try:
         yield process
     finally:
         with suppress(ProcessLookupError):
             os.killpg(process.pid, stop)
-        if _exited_unreaped(process, 30) is not None:
+        if _exited_unreaped(process, grace_s) is not None:
             with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
