@@ -11,9 +11,7 @@ Debian's chromium (/usr/bin/chromium) and the playwright package; never `playwri
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
 import time
 import urllib.parse
 from pathlib import Path
@@ -21,8 +19,15 @@ from pathlib import Path
 import pytest
 
 from lab_pipelines.store import LabStore
+from lab_pipelines_tests.browser import (
+    Screens,
+    chromium_page,
+    expect,
+    playwright_api,
+    require_chromium,
+    skip_community_dialog,
+)
 from lab_pipelines_tests.daemon import DagsterDev, dagster_dev
-from lab_pipelines_tests.monitoring.test_ui import CHROMIUM, CHROMIUM_ARGS, SCREENS
 
 DOCS = {
     "ko/백업-정책.md": "# 백업 정책\n\n백업 작업은 매일 새벽 한 시에 컴퓨트 노드의 모든 볼륨을 "
@@ -32,10 +37,6 @@ DOCS = {
 }
 RUNS = "{ runsOrError { ... on Runs { results { runId assetSelection { path } } } } }"
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
-)
-
 
 def _runs(dev: DagsterDev) -> dict[str, list[str]]:
     results = dev.graphql(RUNS)["runsOrError"]["results"]
@@ -43,15 +44,7 @@ def _runs(dev: DagsterDev) -> dict[str, list[str]]:
 
 
 def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
-    SCREENS.mkdir(exist_ok=True)
-    shots = tmp_path / "screens"
-    shots.mkdir()
-    taken: list[Path] = []
-    expect = playwright_api.expect
-    expect.set_options(timeout=60_000)  # a loaded machine renders the asset pages slowly
-
+    require_chromium()
     with dagster_dev(tmp_path) as dev:
         for doc_id, text in DOCS.items():
             (dev.inbox / doc_id).parent.mkdir(parents=True, exist_ok=True)
@@ -63,28 +56,15 @@ def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: 
         assert len(runs) == 1, "both documents were meant to share one ranged run"
         summaries = LabStore(dev.data / "lancedb").summaries(list(DOCS))
 
-        with playwright_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(30_000)
-
-            def take(step: str) -> None:
-                path = shots / f"{len(taken) + 1:02d}-assets-{step}.png"
-                page.screenshot(path=str(path))
-                shutil.copy(path, SCREENS / path.name)
-                taken.append(path)
+        with chromium_page() as page:
+            screens = Screens(page, tmp_path / "screens", prefix="assets-")
+            take = screens.take
 
             step = "start"
             try:
                 step = "open the UI"
                 page.goto(f"http://127.0.0.1:{dev.port}/assets", wait_until="domcontentloaded")
-                # A fresh instance greets with "Join the Dagster community": skip it, as a person.
-                skip = page.get_by_role("dialog").get_by_role("button", name="Skip")
-                with contextlib.suppress(playwright_api.TimeoutError):
-                    skip.wait_for(timeout=20_000)
-                    skip.click()
+                skip_community_dialog(page)
                 expect(page.get_by_role("dialog")).to_have_count(0)
                 expect(page.get_by_text("ad_hoc_output").first).to_be_visible()
                 for doc_id in DOCS:
@@ -99,7 +79,7 @@ def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: 
                     expect(page.get_by_text(own[:40]).first).to_be_visible()
                     other = next(d for d in DOCS if d != doc_id)
                     expect(page.get_by_text(summaries[other]["summary"][:40])).to_have_count(0)
-                    take(f"partition-{len(taken) + 1}")
+                    take(f"partition-{len(screens.taken) + 1}")
 
                 step = "open ad_hoc_output"
                 before = _runs(dev)
@@ -122,8 +102,5 @@ def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: 
                 launched = {run: assets for run, assets in after.items() if run not in before}
                 assert not launched, f"Materialize launched runs: {launched}"
             except (AssertionError, playwright_api.Error) as err:
-                with contextlib.suppress(playwright_api.Error):  # the page itself may be gone
-                    take(f"failed-at-{re.sub(r'[^a-z]+', '-', step.lower())}")
-                pytest.fail(f"step {step!r} failed: {err}\nscreenshots: {taken}")
-            finally:
-                browser.close()
+                screens.last_words(step)
+                pytest.fail(f"step {step!r} failed: {err}\nscreenshots: {screens.taken}")

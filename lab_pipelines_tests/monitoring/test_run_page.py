@@ -16,31 +16,30 @@ Debian's chromium (/usr/bin/chromium) and the playwright package; never `playwri
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
 import time
 from pathlib import Path
 
-import pytest
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
 
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.pools import ensure_pool_limits
+from lab_pipelines_tests.browser import (
+    Screens,
+    chromium_page,
+    expect,
+    require_chromium,
+    skip_community_dialog,
+)
 from lab_pipelines_tests.daemon import dagster_dev
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
-from lab_pipelines_tests.monitoring.test_ui import CHROMIUM, CHROMIUM_ARGS, SCREENS
 from lab_pipelines_tests.test_run_queue import (
     instance_of,
     launch_ranged_runs,
     live_env,
     stop_automation,
     write_documents,
-)
-
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
 )
 
 FINAL_STATUS_WITHIN_S = 5.0
@@ -62,24 +61,13 @@ def step_start_time(instance: DagsterInstance, run_id: str, step: str) -> float 
 def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
     tmp_path: Path,
 ) -> None:
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
-    SCREENS.mkdir(exist_ok=True)
-    shots = tmp_path / "screens"
-    shots.mkdir()
-
-    def shoot(page, name: str) -> None:  # noqa: ANN001 - a playwright Page
-        path = shots / f"run-page-{name}.png"
-        page.screenshot(path=str(path))
-        shutil.copy(path, SCREENS / path.name)
-
+    require_chromium()
     # 0.6 s a summary, 2 at once, 32 notes: ~10 s in the summaries step, then embeddings.
     with (
         FakeOllama(base_latency=0.6) as ollama,
         FakeGemini() as gemini,
         dagster_dev(tmp_path, **live_env(ollama, gemini)) as dev,
         instance_of(dev) as instance,
-        playwright_api.sync_playwright() as playwright,
     ):
         location = stop_automation(dev)
         keys = write_documents(dev.inbox, 32)
@@ -87,23 +75,16 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
         ensure_pool_limits(instance)
         (run_id,) = launch_ranged_runs(dev, location, [keys], {})
 
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            page.set_default_timeout(30_000)
+        with chromium_page() as page:
+            shots = Screens(page, tmp_path / "screens", prefix="run-page-")
+            shoot = shots.take
             # Opened once, while the run is queued or starting; never reloaded below.
             page.goto(f"http://127.0.0.1:{dev.port}/runs/{run_id}", wait_until="domcontentloaded")
-            expect = playwright_api.expect
             expect(page.get_by_text(run_id[:8]).first).to_be_visible(timeout=60_000)
             opened = time.time()
-            shoot(page, "1-opened")
+            shoot("opened")
 
-            skip = page.get_by_role("dialog").get_by_role("button", name="Skip")
-            # A fresh instance greets with "Join the Dagster community"; skip it, as a person.
-            with contextlib.suppress(playwright_api.TimeoutError):
-                skip.click(timeout=10_000)
+            skip_community_dialog(page, timeout_ms=10_000)
 
             # Watch the page 4 times a second, never reloading it: when does each line show,
             # and was the run still going then? The log list is virtualised (only rows in
@@ -129,12 +110,12 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
                 for text, what in lines.items():
                     if what not in seen and page.get_by_text(text).first.is_visible():
                         seen[what] = (time.time(), status)
-                        shoot(page, f"2-{what.replace(' ', '-')}")
+                        shoot(what.replace(" ", "-"))
                 for what, locator in ended.items():
                     if what not in shown and locator.is_visible():
                         shown[what] = time.time()
                 time.sleep(0.25)
-            shoot(page, "3-final")
+            shoot("final")
             record = instance.get_run_record_by_id(run_id)
             assert record is not None and record.end_time is not None
             assert record.dagster_run.status == DagsterRunStatus.SUCCESS
@@ -155,5 +136,3 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
             assert ended["status tag"].inner_text() == FINISHED[record.dagster_run.status]
             assert set(delays) == set(ended), f"the page never showed {set(ended) - set(delays)}"
             assert max(delays.values()) <= FINAL_STATUS_WITHIN_S, delays
-        finally:
-            browser.close()

@@ -11,97 +11,44 @@ Needs Debian's chromium (/usr/bin/chromium) and the playwright package; never
 from __future__ import annotations
 
 import re
-import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from lab_pipelines.settings import project_root
+from lab_pipelines_tests.browser import (
+    SCREENS,
+    Screens,
+    chromium_page,
+    dagster_dev_paused,
+    expect,
+    playwright_api,
+    require_chromium,
+    skip_community_dialog,
+)
+from lab_pipelines_tests.daemon import DagsterDev
 from lab_pipelines_tests.fixtures import Lab
-from lab_pipelines_tests.monitoring.servers import background, free_port, http_get, wait_until
 from lab_pipelines_tests.runs import materialize_lab
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-SCREENS = Path("/tmp/lab_ui_screens")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # root in a container
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 REQUEST = "ko-taint.md"  # one of samples/requests
 NEW_QUESTION = "노드 B의 테인트는 어떤 파드를 막고, 톨러레이션은 어디에 붙이나요?"
 RUN_TIMEOUT_MS = 180_000  # queued, launched in a subprocess, one step: well under a minute here
 
-playwright_api = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed (pip install playwright)"
-)
-
-
-@dataclass
-class DagsterDev:
-    url: str
-    log: Path
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-
 
 @pytest.fixture
-def dagster_dev(lab: Lab, tmp_path: Path) -> Iterator[DagsterDev]:
-    """`dagster dev` (webserver + daemon) on the lab's DAGSTER_HOME after `lab-pipelines run`,
-    so documents, embeddings and request partitions exist."""
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium")
+def dagster_dev(lab: Lab) -> Iterator[DagsterDev]:
+    """`dagster dev` (webserver + daemon) on the lab's DAGSTER_HOME after the lab's jobs ran, so
+    documents, embeddings and request partitions exist; the inbox and requests sensors paused,
+    as from the Automation page: on start-up they would re-launch every file (all new to their
+    cursors), and the person's run should be the only one (and theirs to launch)."""
+    require_chromium()
     materialize_lab()
-    # Pause the inbox and requests sensors, as from the Automation page: on start-up they would
-    # re-launch every file (all new to their cursors), and the person's run should be the only
-    # one (and theirs to launch, not the sensor's).
-    dagster = Path(sys.executable).parent / "dagster"
-    for sensor in ("inbox_sensor", "requests_sensor"):
-        done = subprocess.run(
-            [str(dagster), "sensor", "stop", sensor],
-            cwd=project_root(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = tmp_path / "dagster-dev.log"
-    argv = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)]
-    # Ctrl-C is how dagster dev stops its webserver, daemon and code servers in order.
-    with background(argv, log, stop=signal.SIGINT, cwd=project_root()):
-        wait_until(lambda: http_get(f"{url}/server_info"), 180, "the Dagster webserver", log)
-        yield DagsterDev(url, log)
-
-
-@dataclass
-class Screens:
-    """Numbered screenshots, one per step, in the test's folder and in /tmp/lab_ui_screens."""
-
-    page: Page
-    folder: Path
-    taken: list[Path] = field(default_factory=list)
-
-    def take(self, step: str) -> Path:
-        path = self.folder / f"{len(self.taken) + 1:02d}-{step}.png"
-        self.page.screenshot(path=str(path))
-        shutil.copy(path, SCREENS / path.name)
-        self.taken.append(path)
-        return path
+    with dagster_dev_paused(lab.root) as dev:
+        yield dev
 
 
 def metadata_value(page: Page, key: str) -> str:
@@ -117,33 +64,15 @@ def test_a_person_materialises_a_request_from_the_ui_and_reads_its_cost(
     # The person writes a new question into an existing request file.
     (lab.settings.requests / REQUEST).write_text(NEW_QUESTION + "\n", encoding="utf-8")
 
-    SCREENS.mkdir(exist_ok=True)
     for old in SCREENS.glob("*.png"):
         old.unlink()
-    shots = tmp_path / "screens"
-    shots.mkdir()
-
-    expect = playwright_api.expect
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.set_default_timeout(30_000)
-        screens = Screens(page, shots)
+    with chromium_page() as page:
+        screens = Screens(page, tmp_path / "screens")
         step = "start"
         try:
             step = "open the UI"
             page.goto(dagster_dev.url, wait_until="domcontentloaded")
-            # A fresh instance greets with "Join the Dagster community": skip it, as a person.
-            skip = page.get_by_role("dialog").get_by_role("button", name="Skip")
-            try:
-                skip.wait_for(timeout=20_000)
-            except playwright_api.TimeoutError:
-                pass  # already dismissed on this instance, or no longer shown by Dagster
-            else:
-                screens.take("community-dialog")
-                skip.click()
+            if skip_community_dialog(page):
                 expect(page.get_by_role("dialog")).to_have_count(0)
 
             step = "open the asset graph"
@@ -213,13 +142,9 @@ def test_a_person_materialises_a_request_from_the_ui_and_reads_its_cost(
             assert float(metadata_value(page, "range_cost_usd")) == 0  # offline: nothing paid
             assert float(metadata_value(page, "range_all_gemini_cost_usd")) > 0  # Gemini's price
         except (AssertionError, playwright_api.Error) as err:
-            try:
-                last = screens.take(f"failed-at-{re.sub(r'[^a-z]+', '-', step.lower())}")
-            except playwright_api.Error:  # the page itself is gone
-                last = screens.taken[-1] if screens.taken else None
+            last = screens.last_words(step)
+            tail = dagster_dev.log.read_text(errors="replace")[-4000:]
             pytest.fail(
                 f"step {step!r} failed: {err}\nlast screenshot: {last}\n"
-                f"dagster dev log tail:\n{dagster_dev.log_tail()}"
+                f"dagster dev log tail:\n{tail}"
             )
-        finally:
-            browser.close()
