@@ -1,7 +1,9 @@
 """The inbox and requests sensors through the real daemon (`dagster dev`), as an owner meets them.
 
 Each test changes files the way a person does and waits for what the daemon makes of it: runs
-in the instance, rows in LanceDB, hits in `lab-pipelines search`.
+in the instance, rows in LanceDB, hits in `lab-pipelines search`. The tests on the offline
+backends share one `dagster dev` (`shared_dev`): each works in its own inbox folder, with words
+no other test writes, and counts only the runs created since it began.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import dagster as dg
 import pytest
@@ -22,6 +26,8 @@ from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 INTERVAL_S = 3  # LAB_SENSOR_INTERVAL_S in these tests
 FIRST = "# Quokka notes\n\nThe quokka census runs on node A every spring.\n"
 EDITED = "# Marmot notes\n\nThe marmot census moved to node B this winter.\n"
+WOMBAT = "# Wombat notes\n\nThe wombat census runs on node A every autumn.\n"
+QUESTION = "Where does the wombat census run?\n"
 
 
 def search(dev: DagsterDev, query: str, monkeypatch, capsys) -> list[str]:  # noqa: ANN001
@@ -38,9 +44,11 @@ def instance(dev: DagsterDev) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(dev.home))
 
 
-def runs_of(dev: DagsterDev, job: str) -> list[dg.DagsterRun]:
+def runs_of(dev: DagsterDev, job: str, since: float | None = None) -> list[dg.DagsterRun]:
+    """The runs of ``job``; only those created after ``since`` when given."""
+    created_after = None if since is None else datetime.fromtimestamp(since, UTC)
     with instance(dev) as inst:
-        return list(inst.get_runs(dg.RunsFilter(job_name=job)))
+        return list(inst.get_runs(dg.RunsFilter(job_name=job, created_after=created_after)))
 
 
 def wait_for_run_after(dev: DagsterDev, job: str, since: float) -> dg.DagsterRun:
@@ -59,60 +67,6 @@ def wait_for_run_after(dev: DagsterDev, job: str, since: float) -> dg.DagsterRun
     latency = record.create_timestamp.timestamp() - since
     assert latency <= 2 * INTERVAL_S + 1 + 10, f"the sensor asked after {latency:.1f} s"
     return run
-
-
-def test_drop_edit_revert_delete_and_drop_again_each_reach_search(tmp_path, monkeypatch, capsys):
-    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
-        note = dev.inbox / "note.md"
-        store = LabStore(dev.data / "lancedb")
-        steps = [("drop", FIRST, "quokka"), ("edit", EDITED, "marmot"), ("revert", FIRST, "quokka")]
-        for step, text, word in steps:
-            since = time.time()
-            note.write_text(text, encoding="utf-8")
-            run = wait_for_run_after(dev, "document_pipeline", since)
-            dev.wait_until(
-                lambda word=word: search(dev, word, monkeypatch, capsys)[:1] == ["note.md"],
-                120,
-                f"search to find the note after the {step} (run {run.run_id})",
-            )
-            other = "marmot" if word == "quokka" else "quokka"
-            assert "note.md" not in search(dev, other, monkeypatch, capsys), step
-
-        note.unlink()
-        dev.wait_until(lambda: store.documents(["note.md"]) == [], 2 * INTERVAL_S + 30, "delete")
-        assert search(dev, "quokka", monkeypatch, capsys) == []
-        with instance(dev) as inst:
-            assert "note.md" not in inst.get_dynamic_partitions("documents")
-
-        since = time.time()
-        note.write_text(FIRST, encoding="utf-8")  # the same bytes as the first drop
-        wait_for_run_after(dev, "document_pipeline", since)
-        dev.wait_until(
-            lambda: search(dev, "quokka", monkeypatch, capsys)[:1] == ["note.md"],
-            120,
-            "search to find the note dropped back",
-        )
-        # Four runs for four changes: none was skipped as a run key seen before.
-        assert len(runs_of(dev, "document_pipeline")) == 4
-
-
-def test_a_request_deleted_and_re_added_is_answered_again(tmp_path):
-    (tmp_path / "inbox").mkdir()
-    (tmp_path / "inbox" / "node.md").write_text(FIRST, encoding="utf-8")
-    (tmp_path / "requests").mkdir()
-    question = tmp_path / "requests" / "census.md"
-    question.write_text("Where does the quokka census run?\n", encoding="utf-8")
-    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
-        store = LabStore(dev.data / "lancedb")
-        answered = lambda: store.count("outputs", "request_id = 'census.md'") == 1  # noqa: E731
-        dev.wait_until(answered, 240, "the first answer")
-        question.unlink()
-        dev.wait_until(lambda: not answered(), 2 * INTERVAL_S + 30, "the answer to go")
-        since = time.time()
-        question.write_text("Where does the quokka census run?\n", encoding="utf-8")
-        wait_for_run_after(dev, "generation", since)
-        dev.wait_until(answered, 120, "the answer to the re-added request")
-        assert len(runs_of(dev, "generation")) == 2
 
 
 def test_a_failed_runs_documents_are_asked_for_again_on_a_later_tick(tmp_path, fake_gemini):
@@ -146,39 +100,6 @@ def test_a_failed_runs_documents_are_asked_for_again_on_a_later_tick(tmp_path, f
     assert set(store.summaries([f"doc-{i}.md" for i in range(3)])) == {
         f"doc-{i}.md" for i in range(3)
     }
-
-
-def test_a_document_deleted_while_a_queued_run_covers_it(tmp_path):
-    with dagster_dev(tmp_path, LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)) as dev:
-        with instance(dev) as inst:  # hold every run in the queue: no pool slot free
-            for pool in ("ollama", "lancedb"):
-                inst.event_log_storage.set_concurrency_slots(pool, 0)
-        for name in ("a", "b", "c"):
-            (dev.inbox / f"{name}.md").write_text(FIRST + f"\nNote {name}.\n")
-        queued = dev.wait_until(
-            lambda: [r for r in runs_of(dev, "document_pipeline") if r.status.value == "QUEUED"],
-            60,
-            "a queued run",
-        )[0]
-        assert queued.tags["lab/documents"] == "3"
-        (dev.inbox / "b.md").unlink()
-        time.sleep(3 * INTERVAL_S)  # three ticks see the deletion while the run waits
-        with instance(dev) as inst:
-            assert "b.md" in inst.get_dynamic_partitions("documents")  # its range still holds
-            for pool in ("ollama", "lancedb"):
-                inst.event_log_storage.set_concurrency_slots(pool, 1)
-        store = LabStore(dev.data / "lancedb")
-
-        def finished() -> dg.DagsterRun | None:
-            with instance(dev) as inst:
-                run = inst.get_run_by_id(queued.run_id)
-                gone = "b.md" not in inst.get_dynamic_partitions("documents")
-            return run if run.is_finished and gone else None
-
-        run = dev.wait_until(finished, 240, "the run to end and b.md to go")
-        assert run.status == dg.DagsterRunStatus.SUCCESS
-        assert set(store.summaries(["a.md", "b.md", "c.md"])) == {"a.md", "c.md"}
-        assert store.documents(["b.md"]) == []
 
 
 # 10,000 files make 100 queued runs, and the daemon takes 3-25 s to create each ranged run on
@@ -223,3 +144,115 @@ def test_the_cursor_stays_small_over_many_files(tmp_path, files):
         f"→ {per_day_mb:.2f} MB of tick rows a day at 30 s ticks (was ~1.3 GB with the index)"
     )
     assert per_day_mb < 5
+
+
+@pytest.fixture(scope="module")
+def shared_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterDev]:
+    """One `dagster dev` on the offline backends for the tests below, which can share an
+    instance; its first tick sees an empty inbox. (Set up by the first of them, at the end of
+    the module, so it is not running beside the tests that start their own.)"""
+    with dagster_dev(
+        tmp_path_factory.mktemp("shared-lab"), LAB_SENSOR_INTERVAL_S=str(INTERVAL_S)
+    ) as dev:
+        yield dev
+
+
+def test_drop_edit_revert_delete_and_drop_again_each_reach_search(
+    shared_dev: DagsterDev, monkeypatch, capsys
+):
+    dev, began = shared_dev, time.time()
+    (dev.inbox / "lifecycle").mkdir()
+    note = dev.inbox / "lifecycle" / "note.md"
+    doc_id = "lifecycle/note.md"
+    store = LabStore(dev.data / "lancedb")
+    steps = [("drop", FIRST, "quokka"), ("edit", EDITED, "marmot"), ("revert", FIRST, "quokka")]
+    for step, text, word in steps:
+        since = time.time()
+        note.write_text(text, encoding="utf-8")
+        run = wait_for_run_after(dev, "document_pipeline", since)
+        dev.wait_until(
+            lambda word=word: search(dev, word, monkeypatch, capsys)[:1] == [doc_id],
+            120,
+            f"search to find the note after the {step} (run {run.run_id})",
+        )
+        other = "marmot" if word == "quokka" else "quokka"
+        assert doc_id not in search(dev, other, monkeypatch, capsys), step
+
+    note.unlink()
+    dev.wait_until(lambda: store.documents([doc_id]) == [], 2 * INTERVAL_S + 30, "delete")
+    assert search(dev, "quokka", monkeypatch, capsys) == []
+    with instance(dev) as inst:
+        assert doc_id not in inst.get_dynamic_partitions("documents")
+
+    since = time.time()
+    note.write_text(FIRST, encoding="utf-8")  # the same bytes as the first drop
+    wait_for_run_after(dev, "document_pipeline", since)
+    dev.wait_until(
+        lambda: search(dev, "quokka", monkeypatch, capsys)[:1] == [doc_id],
+        120,
+        "search to find the note dropped back",
+    )
+    # Four runs for four changes: none was skipped as a run key seen before.
+    assert len(runs_of(dev, "document_pipeline", since=began)) == 4
+
+
+def test_a_request_deleted_and_re_added_is_answered_again(shared_dev: DagsterDev):
+    dev, began = shared_dev, time.time()
+    (dev.inbox / "answers").mkdir()
+    (dev.inbox / "answers" / "node.md").write_text(WOMBAT, encoding="utf-8")
+    question = dev.requests / "census.md"
+    question.write_text(QUESTION, encoding="utf-8")
+    store = LabStore(dev.data / "lancedb")
+    answered = lambda: store.count("outputs", "request_id = 'census.md'") == 1  # noqa: E731
+    dev.wait_until(answered, 240, "the first answer")
+    question.unlink()
+    dev.wait_until(lambda: not answered(), 2 * INTERVAL_S + 30, "the answer to go")
+    since = time.time()
+    question.write_text(QUESTION, encoding="utf-8")
+    wait_for_run_after(dev, "generation", since)
+    dev.wait_until(answered, 120, "the answer to the re-added request")
+    assert len(runs_of(dev, "generation", since=began)) == 2
+
+
+def test_a_document_deleted_while_a_queued_run_covers_it(shared_dev: DagsterDev):
+    dev, began = shared_dev, time.time()
+    queue = dev.inbox / "queue"
+    queue.mkdir()
+    a, b, c = (f"queue/{name}.md" for name in ("a", "b", "c"))
+    with instance(dev) as inst:  # hold every run in the queue: no pool slot free
+        limits = {p.name: p.limit for p in inst.event_log_storage.get_pool_limits()}
+        for pool in ("ollama", "lancedb"):
+            inst.event_log_storage.set_concurrency_slots(pool, 0)
+    try:
+        for name in ("a", "b", "c"):
+            (queue / f"{name}.md").write_text(f"# Numbat notes\n\nNumbat note {name}.\n")
+        queued = dev.wait_until(
+            lambda: [
+                r
+                for r in runs_of(dev, "document_pipeline", since=began)
+                if r.status.value == "QUEUED"
+            ],
+            60,
+            "a queued run",
+        )[0]
+        assert queued.tags["lab/documents"] == "3"
+        (queue / "b.md").unlink()
+        time.sleep(3 * INTERVAL_S)  # three ticks see the deletion while the run waits
+        with instance(dev) as inst:
+            assert b in inst.get_dynamic_partitions("documents")  # its range still holds
+    finally:
+        with instance(dev) as inst:  # the pools as they were (the shipped limit of 1)
+            for pool in ("ollama", "lancedb"):
+                inst.event_log_storage.set_concurrency_slots(pool, limits.get(pool, 1))
+    store = LabStore(dev.data / "lancedb")
+
+    def finished() -> dg.DagsterRun | None:
+        with instance(dev) as inst:
+            run = inst.get_run_by_id(queued.run_id)
+            gone = b not in inst.get_dynamic_partitions("documents")
+        return run if run.is_finished and gone else None
+
+    run = dev.wait_until(finished, 240, "the run to end and b.md to go")
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    assert set(store.summaries([a, b, c])) == {a, c}
+    assert store.documents([b]) == []
