@@ -16,6 +16,17 @@ from lab_pipelines.store import LabStore
 
 SAMPLES = project_root() / "samples"
 CORPUS = project_root().parent / "shared" / "corpus"
+# The documents of samples/inbox, every one of them a readable document.
+SAMPLE_DOC_IDS = frozenset(
+    {
+        "en/gitops.rst",
+        "en/monitoring.html",
+        "en/ollama-inference-node.md",
+        "ko/backup.md",
+        "ko/gpu-memory.txt",
+        "ko/node-labels.md",
+    }
+)
 
 
 @dataclass

@@ -9,16 +9,8 @@ from hypothesis import strategies as st
 
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.parsing import SkippedDocument, parse_document
+from lab_pipelines_tests.fixtures import SAMPLE_DOC_IDS
 from lab_pipelines_tests.runs import materialize_lab
-
-GOOD = {
-    "en/gitops.rst",
-    "en/monitoring.html",
-    "en/ollama-inference-node.md",
-    "ko/backup.md",
-    "ko/gpu-memory.txt",
-    "ko/node-labels.md",
-}
 
 
 def minimal_pdf_without_text() -> bytes:
@@ -91,7 +83,7 @@ def test_every_bad_input_is_refused_with_a_reason_and_the_good_ones_are_processe
     assert rows[quoted]["status"] == "ok"
     assert "bad/link.md" not in rows and "../outside-secret.md" not in rows  # never followed
     assert not any("outside the inbox" in (d["text"] or "") for d in rows.values())
-    assert {k for k, v in rows.items() if v["status"] == "ok"} >= GOOD
+    assert {k for k, v in rows.items() if v["status"] == "ok"} >= SAMPLE_DOC_IDS
     assert lab.invariant_problems() == []  # the good documents are complete and consistent
     n_skipped = len(reason)
     assert n_skipped == 6

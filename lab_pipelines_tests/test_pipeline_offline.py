@@ -4,6 +4,7 @@ import json
 
 from lab_pipelines.cli import main
 from lab_pipelines.store import CHUNKS, DOCUMENTS, OUTPUTS, SUMMARIES, LabStore
+from lab_pipelines_tests.fixtures import SAMPLE_DOC_IDS
 
 EMBEDDINGS = "embeddings__offline_lexical_v1"
 
@@ -15,14 +16,7 @@ def test_run_materialises_every_asset_and_cites_real_documents(lab, capsys):
 
     store = LabStore(lab.settings.lancedb_dir)
     doc_ids = {d["doc_id"] for d in store.read(DOCUMENTS, ["doc_id"], "status = 'ok'")}
-    assert doc_ids == {
-        "en/gitops.rst",
-        "en/monitoring.html",
-        "en/ollama-inference-node.md",
-        "ko/backup.md",
-        "ko/gpu-memory.txt",
-        "ko/node-labels.md",
-    }
+    assert doc_ids == SAMPLE_DOC_IDS
     n_chunks = store.count(CHUNKS)
     assert n_chunks >= len(doc_ids)
     assert store.count(SUMMARIES) == len(doc_ids)
