@@ -204,7 +204,7 @@ def _coordinate(
     the wording it matches best (the question's own, or its translation at that leg's
     weight, so a same-language page keeps the edge over its translation)."""
     held = {
-        rid: {term_key(t) for t in f"{row['terms']} {row.get('head') or ''}".split()}
+        rid: {term_key(t) for t in set(f"{row['terms']} {row.get('head') or ''}".split())}
         for rid, row in rows.items()
     }
     every = set().union(*(terms for _, terms in asked))

@@ -219,6 +219,7 @@ def query_terms(text: str, terms_of: Callable[[str], list[str]] = rule_terms) ->
     return [t for t in terms_of(text) if t not in QUESTION_WORDS]
 
 
+@lru_cache(maxsize=1 << 16)
 def term_key(term: str) -> str:
     """The form two terms are compared in outside the index, which stems them itself: a crude
     suffix cut (backups ~ backup), enough to tell whether a row holds a query's term."""
@@ -257,8 +258,9 @@ VARIANTS: dict[str, Callable[[str], list[str]]] = {
 # Bumped whenever index_terms or the index's analyser changes: a store indexed with another
 # version is re-tokenised (LabStore.replace_embeddings). v2: Kiwi morphemes instead of Hangul
 # words + bigrams; v3: phrasal verbs joined, English stemmed by the index (Snowball); v4:
-# Korean words cut by rule (korean_stem) instead of Kiwi.
-INDEX_TERMS_VERSION = "4"
+# Korean words cut by rule (korean_stem) instead of Kiwi; v5: the document's path words in
+# the head field (head_terms).
+INDEX_TERMS_VERSION = "5"
 INDEX_STEMS = True  # the FTS index stems English (text_index_config(stem=INDEX_STEMS))
 
 
