@@ -53,9 +53,7 @@ class SettingsResource(dg.ConfigurableResource):
             if key is not None:
                 kind = type(default(key))
                 value = getattr(self, name)
-                update[key] = (
-                    kind(value) if kind in (SecretStr,) or issubclass(kind, Path) else value
-                )
+                update[key] = kind(value) if issubclass(kind, Path | SecretStr) else value
         return (base or Settings.model_construct()).model_copy(update=update)
 
 
