@@ -15,15 +15,8 @@ from pathlib import Path
 import pytest
 
 from lab_pipelines.evaluation.command import main
-from lab_pipelines_tests.browser import (
-    Screens,
-    chromium_page,
-    dagster_dev_paused,
-    expect,
-    playwright_api,
-    require_chromium,
-    skip_community_dialog,
-)
+from lab_pipelines_tests import browser
+from lab_pipelines_tests.browser import expect
 from lab_pipelines_tests.daemon import DagsterDev
 from lab_pipelines_tests.fixtures import Lab
 
@@ -39,25 +32,25 @@ NOTE = (
 def evaluated_ui(live_lab: Lab) -> Iterator[DagsterDev]:
     """Two evaluations (a sample of 3 documents, then of all 6), then `dagster dev` on the
     lab's instance with the file sensors paused (their runs would only be noise here)."""
-    require_chromium()
+    browser.require_chromium()
     live_lab.monkeypatch.setenv("LAB_EVAL_SAMPLE", "3")
     main(["eval"])
     # A note arrives before the second evaluation: tonight's backlog is one document.
     (live_lab.inbox / "en" / "keep-alive.md").write_text(NOTE, encoding="utf-8")
     live_lab.monkeypatch.setenv("LAB_EVAL_SAMPLE", "12")
     main(["eval"])
-    with dagster_dev_paused(live_lab.root) as dev:
+    with browser.dagster_dev_paused(live_lab.root) as dev:
         yield dev
 
 
 def test_the_leaderboard_and_a_plot_across_two_evaluations(
     evaluated_ui: DagsterDev, tmp_path: Path
 ) -> None:
-    with chromium_page(1700, 1300, timeout_ms=60_000) as page:
-        screens = Screens(page, tmp_path, shared=SCREENS)
+    with browser.chromium_page(1700, 1300, timeout_ms=60_000) as page:
+        screens = browser.Screens(page, tmp_path, shared=SCREENS)
         try:
             page.goto(f"{evaluated_ui.url}/assets/model_leaderboard")
-            skip_community_dialog(page, timeout_ms=15_000)
+            browser.skip_community_dialog(page, timeout_ms=15_000)
             # The leaderboard is markdown metadata: the UI renders it in a dialog.
             page.get_by_text("[Show Markdown]").first.click()
             dialog = page.get_by_role("dialog")
@@ -94,5 +87,5 @@ def test_the_leaderboard_and_a_plot_across_two_evaluations(
             expect(page.get_by_text("Materialized in run")).to_be_visible()
             shown = page.get_by_text(re.compile(r"^[A-Z][a-z]{2} \d+, \d+:\d\d [AP]M$"))
             expect(shown).to_have_count(3)  # two in the list, the newest again as the heading
-        except (AssertionError, playwright_api.Error) as err:
+        except (AssertionError, browser.playwright_api.Error) as err:
             pytest.fail(f"{err}\nlast screenshot: {screens.last_words('the leaderboard')}")
