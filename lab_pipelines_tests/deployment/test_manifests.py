@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from lab_pipelines.placement import INFERENCE_NODE
-from lab_pipelines.settings import Settings
+from lab_pipelines.settings import default
 from lab_pipelines_tests.deployment import rendering, schemas
 from lab_pipelines_tests.deployment.rendering import pod_spec
 
@@ -135,7 +135,7 @@ def test_ollama_serves_the_slots_and_context_the_pipeline_expects(chart_values):
 
     # One `ollama` pool step x LAB_OLLAMA_PARALLEL requests == OLLAMA_NUM_PARALLEL slots.
     assert env["OLLAMA_NUM_PARALLEL"] == pipeline_env["LAB_OLLAMA_PARALLEL"] == "2"
-    assert env["OLLAMA_CONTEXT_LENGTH"] == str(Settings.num_ctx)
+    assert env["OLLAMA_CONTEXT_LENGTH"] == str(default("num_ctx"))
     assert env["OLLAMA_KEEP_ALIVE"] == "24h"
     assert int(env["OLLAMA_MAX_QUEUE"]) > 0
     assert env["OLLAMA_MAX_LOADED_MODELS"] == "2"  # EXAONE and bge-m3 both resident
@@ -148,7 +148,7 @@ def test_the_pull_job_pulls_the_models_the_pipeline_asks_for():
     env = env_of(pod_spec(job)["containers"][0])
     service = find("Service", "ollama")
 
-    assert env["MODELS"].split() == [Settings.summary_model, Settings.embedding_model]
+    assert env["MODELS"].split() == [default("summary_model"), default("embedding_model")]
     # Pinned: each is pulled from a fixed tag that names its size, never `latest`.
     pinned = env["PINNED"].split()
     assert len(pinned) == 2 and all(":" in p and not p.endswith(":latest") for p in pinned)
