@@ -1,13 +1,14 @@
 """Try full-text index and fusion variants over a built store, on the DEV questions only.
 
-    python bench/retrieval_sweep.py --data /tmp/lab-retrieval --variant NAME [...]
+    python bench/retrieval_sweep.py --data /tmp/lab-retrieval --body NAME [--head-path]
+        [--sets dev,cross,dev2] --strategies "head=0.5:coord=0.75,..."
 
 Copies the rows of the store's offline vector table into a scratch table per index variant
-(index terms of the body, of the title + heading path), then ranks every dev question with
-each query strategy and prints recall@5 / MRR@10 per variant, for the dev set and the derived
-cross-lingual dev set (retrieval_dev_cross.tsv). Exploration only: what is kept moves into
-lab_pipelines.store_search and is measured again through bench/retrieval.py.
-"""
+(index terms of the body, of the title + heading path, and with --head-path of the page's
+path words, as index_terms.head_terms writes them), then ranks every question of the chosen
+dev sets (dev, dev-cross, dev2; never the test set) with each query strategy (a SearchPlan
+spec) and prints recall@5 / MRR@10 per variant. Exploration only: what is kept moves into
+lab_pipelines.store_search and is measured again through bench/retrieval.py."""
 
 from __future__ import annotations
 
