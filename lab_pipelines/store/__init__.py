@@ -1,5 +1,5 @@
-"""LanceDB, the system of record: the tables (rows), their locked writes (table), index
-policy (indexes), migration (migrations), search (search), and ``LabStore`` over them all."""
+"""LanceDB, the system of record: the tables (rows, vectors), their locked writes (table),
+index policy (indexes), migration (migrations), search (search), and ``LabStore`` over them."""
 
 from lab_pipelines.store.indexes import (
     HEAD_INDEX,
@@ -11,24 +11,26 @@ from lab_pipelines.store.lab_store import LabStore
 from lab_pipelines.store.rows import (
     CHUNKS,
     DOCUMENTS,
-    EMBEDDINGS_PREFIX,
     OUTPUTS,
     QUERY_VECTORS,
     SUMMARIES,
     USAGE,
     ChunkRow,
     DocumentRow,
-    EmbeddingRow,
     OutputRow,
     QueryVectorRow,
     Row,
     SummaryRow,
     UsageRow,
+)
+from lab_pipelines.store.search import Hit
+from lab_pipelines.store.vectors import (
+    EMBEDDINGS_PREFIX,
+    EmbeddingRow,
     embeddings_schema,
     embeddings_table_name,
     search_terms,
 )
-from lab_pipelines.store.search import Hit
 
 __all__ = [
     "CHUNKS",

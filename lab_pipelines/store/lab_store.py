@@ -22,7 +22,6 @@ from lab_pipelines.store.rows import (
     CHUNKS_SCHEMA,
     DOCUMENTS,
     DOCUMENTS_SCHEMA,
-    EMBEDDINGS_PREFIX,
     OUTPUTS,
     OUTPUTS_SCHEMA,
     QUERY_VECTORS,
@@ -33,16 +32,19 @@ from lab_pipelines.store.rows import (
     USAGE_SCHEMA,
     ChunkRow,
     DocumentRow,
-    EmbeddingRow,
     OutputRow,
     QueryVectorRow,
     SummaryRow,
     UsageRow,
-    embeddings_schema,
-    embeddings_table_name,
 )
 from lab_pipelines.store.search import Hit, search_vectors
 from lab_pipelines.store.table import LockedTable
+from lab_pipelines.store.vectors import (
+    EMBEDDINGS_PREFIX,
+    EmbeddingRow,
+    embeddings_schema,
+    embeddings_table_name,
+)
 from lab_pipelines.store_search import SearchPlan
 
 _SCHEMAS = {

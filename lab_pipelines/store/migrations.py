@@ -12,8 +12,8 @@ from collections.abc import Mapping
 
 from lancedb.table import Table
 
-from lab_pipelines.store.rows import embeddings_schema, search_terms
 from lab_pipelines.store.table import LockedTable
+from lab_pipelines.store.vectors import embeddings_schema, search_terms
 from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION
 
 

@@ -1,4 +1,5 @@
-"""The store's tables: their names, Arrow schemas, and the typed rows the stages write.
+"""The store's tables: their names, Arrow schemas, and the typed rows the stages write
+(the per-model vector tables' own are in lab_pipelines.store.vectors).
 
 A row class's fields are its table's columns, in the schema's order. The schemas stay
 explicit Arrow (not LanceDB's pydantic ``LanceModel``): stored tables have int32 columns, a
@@ -9,7 +10,6 @@ Arrow. Reads return Arrow's plain dicts (``to_pylist``), keyed by the same colum
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -17,30 +17,14 @@ from typing import Any, ClassVar
 
 import pyarrow as pa
 
-from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION, index_terms
-
 DOCUMENTS = "documents"
 CHUNKS = "chunks"
 SUMMARIES = "summaries"
 OUTPUTS = "outputs"
 USAGE = "model_usage"  # the cost ledger's source: one row per step and model
 QUERY_VECTORS = "query_vectors"  # questions already embedded: asking again costs no model call
-EMBEDDINGS_PREFIX = "embeddings__"
 
 _ts = pa.timestamp("us", tz="UTC")
-
-
-def embeddings_table_name(model: str) -> str:
-    """One vector table per embedding model: switching models never mixes vector spaces."""
-    return EMBEDDINGS_PREFIX + re.sub(r"[^A-Za-z0-9_]+", "_", model).strip("_").lower()
-
-
-def search_terms(text: str) -> str:
-    """The text's index terms (lab_pipelines.text.index_terms: English stems without stop
-    words, Korean content morphemes, so 백업 finds 백업을) as one space-separated string,
-    indexed with LanceDB's whitespace tokenizer: a few tokens per query instead of every
-    2-3-gram of it (at 100k chunks ~3 ms instead of ~770 ms, bench/RESULTS.md, figure 6)."""
-    return " ".join(index_terms(text))
 
 
 class Row:
@@ -241,68 +225,7 @@ class QueryVectorRow(Row):
     vector: list[float]
 
 
-def embeddings_schema(dim: int) -> pa.Schema:
-    return pa.schema(
-        [
-            ("row_id", pa.string()),  # chunk_id, or "<doc_id>#summary"
-            ("doc_id", pa.string()),
-            ("kind", pa.string()),  # "chunk" | "summary"
-            ("seq", pa.int32()),
-            ("text", pa.string()),  # what was embedded
-            # search_terms(text): what the full-text index holds; the field's metadata names
-            # the term function's version, so a store of older terms is re-tokenised
-            # (lab_pipelines.store.migrations).
-            pa.field("terms", pa.string(), metadata={"index_terms": INDEX_TERMS_VERSION}),
-            ("head", pa.string()),  # search_terms(title + heading path): a boosted field
-            ("embed_key", pa.string()),
-            ("vector", pa.list_(pa.float32(), dim)),
-        ]
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingRow(Row):
-    """One vector of an ``embeddings__<model>`` table (its table name depends on the model)."""
-
-    KEY: ClassVar[str] = "row_id"
-    row_id: str
-    doc_id: str
-    kind: str
-    seq: int
-    text: str
-    terms: str
-    head: str
-    embed_key: str
-    vector: list[float]
-
-    @classmethod
-    def indexed(
-        cls,
-        *,
-        row_id: str,
-        doc_id: str,
-        kind: str,
-        seq: int,
-        text: str,
-        head_text: str,
-        embed_key: str,
-        vector: list[float],
-    ) -> EmbeddingRow:
-        """The row with its full-text terms computed from ``text`` and ``head_text``."""
-        return cls(
-            row_id,
-            doc_id,
-            kind,
-            seq,
-            text,
-            search_terms(text),
-            search_terms(head_text),
-            embed_key,
-            vector,
-        )
-
-
-# Every row class and the schema its table is written with (embeddings: any dimension).
+# Every row class of a fixed schema and that schema (EmbeddingRow: lab_pipelines.store.vectors).
 ROW_SCHEMAS: dict[type[Row], pa.Schema] = {
     DocumentRow: DOCUMENTS_SCHEMA,
     ChunkRow: CHUNKS_SCHEMA,
@@ -310,5 +233,4 @@ ROW_SCHEMAS: dict[type[Row], pa.Schema] = {
     OutputRow: OUTPUTS_SCHEMA,
     UsageRow: USAGE_SCHEMA,
     QueryVectorRow: QUERY_VECTORS_SCHEMA,
-    EmbeddingRow: embeddings_schema(1),
 }

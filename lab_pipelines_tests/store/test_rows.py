@@ -2,13 +2,13 @@
 
 from dataclasses import fields
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import EmbeddingRow, LabStore, embeddings_schema
 from lab_pipelines.store.rows import ROW_SCHEMAS
 from lab_pipelines_tests.store.builders import DIM, chunk, document, vectors
 
 
 def test_every_row_class_has_its_schemas_columns_in_order():
-    for row_class, schema in ROW_SCHEMAS.items():
+    for row_class, schema in {**ROW_SCHEMAS, EmbeddingRow: embeddings_schema(DIM)}.items():
         assert [f.name for f in fields(row_class)] == schema.names, row_class.__name__
 
 
