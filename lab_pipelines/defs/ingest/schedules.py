@@ -12,6 +12,7 @@ from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
 from lab_pipelines.defs.sensor_state import latest_index
+from lab_pipelines.defs.step_options import LAB_SCHEDULE
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.settings import load_settings
 from lab_pipelines.stages.freshness import stale_documents
@@ -33,8 +34,7 @@ def partitions_in_flight(instance: dg.DagsterInstance, keys: list[str]) -> set[s
 @dg.schedule(
     job=document_pipeline,
     cron_schedule=_SETTINGS.night_backfill_cron,
-    execution_timezone=_SETTINGS.schedule_timezone,
-    default_status=dg.DefaultScheduleStatus.RUNNING,
+    **LAB_SCHEDULE,
     description=(
         "Each night (01:00 Asia/Seoul by default, LAB_NIGHT_BACKFILL_CRON): documents that are "
         "missing, failed, changed on disk or stale after a model, prompt or chunker change are "
