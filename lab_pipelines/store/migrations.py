@@ -14,7 +14,7 @@ from lancedb.table import Table
 
 from lab_pipelines.store.table import LockedTable
 from lab_pipelines.store.vectors import embeddings_schema, search_terms
-from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION
+from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION, head_terms
 
 
 def terms_version(table: Table) -> str | None:
@@ -45,7 +45,7 @@ def reindex_terms(
             if row["kind"] == "chunk":
                 head += "\n" + (headings.get(row["row_id"]) or "")
             row["terms"] = search_terms(row["text"])
-            row["head"] = search_terms(head)
+            row["head"] = " ".join(head_terms(row["doc_id"], head))
         dim = table.schema.field("vector").type.list_size
         locked.overwrite(data, embeddings_schema(dim))
         return True

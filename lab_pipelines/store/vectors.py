@@ -9,7 +9,7 @@ from typing import ClassVar
 import pyarrow as pa
 
 from lab_pipelines.store.rows import Row
-from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION, index_terms
+from lab_pipelines.text.index_terms import INDEX_TERMS_VERSION, head_terms, index_terms
 
 EMBEDDINGS_PREFIX = "embeddings__"
 
@@ -39,7 +39,7 @@ def embeddings_schema(dim: int) -> pa.Schema:
             # the term function's version, so a store of older terms is re-tokenised
             # (lab_pipelines.store.migrations).
             pa.field("terms", pa.string(), metadata={"index_terms": INDEX_TERMS_VERSION}),
-            ("head", pa.string()),  # search_terms(title + heading path): a boosted field
+            ("head", pa.string()),  # head_terms(doc_id, title + heading path): a boosted field
             ("embed_key", pa.string()),
             ("vector", pa.list_(pa.float32(), dim)),
         ]
@@ -82,7 +82,7 @@ class EmbeddingRow(Row):
             seq,
             text,
             search_terms(text),
-            search_terms(head_text),
+            " ".join(head_terms(doc_id, head_text)),
             embed_key,
             vector,
         )
