@@ -1,7 +1,8 @@
 """`lab-pipelines run` as the daemon does it: the same sensors, queue and pools, until caught up.
 
 The command starts `dagster-daemon run` on the code location (or, when a daemon of `make dev`
-is already beating, lets that one work), and waits until both folder sensors have looked at
+is already beating, lets that one work), asks the inbox sensor to catch up on documents out of
+date in the store (failed twice, say), and waits until both folder sensors have looked at
 their folders after the last run ended and asked for nothing more. Every run goes through the
 run queue, so pool limits hold against the UI's and the sensors' runs, the Runs page shows them,
 and the sensors' cursors are the ones `make dev` finds next: its first tick launches nothing.
@@ -25,7 +26,12 @@ import dagster as dg
 
 from lab_pipelines.defs.dagster_private import InstigatorStatus, InstigatorType, TickStatus
 from lab_pipelines.defs.folder_sensor import IN_PROGRESS, MAX_ATTEMPTS
-from lab_pipelines.defs.sensor_state import latest_index, unindexed
+from lab_pipelines.defs.sensor_state import (
+    SensorCursor,
+    ask_catch_up,
+    latest_index,
+    unindexed,
+)
 from lab_pipelines.inbox import request_files, scan_inbox
 from lab_pipelines.settings import project_root
 
@@ -140,6 +146,18 @@ def _indexed(instance: dg.DagsterInstance, folders: Folders) -> bool:
     return True
 
 
+def _caught_up(instance: dg.DagsterInstance, token: str) -> bool:
+    """The inbox sensor has committed the tick that answers catch-up request ``token``."""
+    states = _sensor_states(instance).get("inbox_sensor", [])
+    return any(
+        SensorCursor.decode(
+            state.instigator_data.cursor if state.instigator_data else None
+        ).caught_up
+        == token
+        for state in states
+    )
+
+
 def _quiet_since(instance: dg.DagsterInstance, since: float) -> bool:
     """Both sensors ticked after ``since`` and asked for no run; a failed tick is an error."""
     states = _sensor_states(instance)
@@ -187,6 +205,8 @@ def catch_up(
     """Let the daemon work until the sensors are quiet and no run is queued or in flight."""
     progress = Progress(started=time.time())
     progress.last_activity = progress.started
+    # Documents whose runs failed twice (Ollama was down) are re-run now, not at night.
+    token = ask_catch_up(instance, "inbox_sensor")
     own = None
     if daemon_alive(instance):
         say("a Dagster daemon is running (make dev): waiting for it to catch up")
@@ -201,6 +221,7 @@ def catch_up(
             busy = _report(instance, progress, say)
             if (
                 not busy
+                and _caught_up(instance, token)
                 and _quiet_since(instance, progress.last_activity)
                 and _indexed(instance, folders)
             ):

@@ -110,6 +110,7 @@ class FolderTick:
     retries: list[tuple[list[str], int]] = field(default_factory=list)  # keys, attempt
     failures_after: float = 0.0
     deletable: list[str] = field(default_factory=list)
+    caught_up: str = ""  # the catch-up request this tick answers (or the cursor's last one)
 
     @property
     def order(self) -> list[str]:
@@ -153,6 +154,21 @@ class FolderTick:
             )
         return requests
 
+    def catch_up_requests(self, token: str, keys: Sequence[str], max_span: int) -> list:
+        """Ranged run requests for documents out of date in the store, answering the catch-up
+        request ``token``. They are the asker's last attempt: `lab-pipelines run` reports a
+        failure at once instead of the sensor trying again."""
+        self.caught_up = token
+        wanted = set(keys) - self.busy - set(self.changes.to_process) - set(self.deletable)
+        wanted -= {doc_id for retried, _ in self.retries for doc_id in retried}
+        return ranged_run_requests(
+            self.order,
+            sorted(wanted),
+            f"{self.trigger}-catch-up:{token}",
+            max_span,
+            {"lab/trigger": f"{self.trigger}-catch-up", "lab/attempt": str(MAX_ATTEMPTS)},
+        )
+
     def result(
         self,
         context: dg.SensorEvaluationContext,
@@ -164,7 +180,11 @@ class FolderTick:
         if self.new_state != self.state:
             save_index(context.instance, self.sensor, self.generation, self.new_state)
             generation = self.generation
-        cursor = SensorCursor(generation, max(self.failures_after, self.cursor.failures_after))
+        cursor = SensorCursor(
+            generation,
+            max(self.failures_after, self.cursor.failures_after),
+            self.caught_up or self.cursor.caught_up,
+        )
         return dg.SensorResult(
             run_requests=run_requests,
             dynamic_partitions_requests=partition_requests,

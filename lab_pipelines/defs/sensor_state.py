@@ -13,6 +13,7 @@ reads slot g again, which is intact, and its run keys (which carry g + 1) are th
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 import dagster as dg
@@ -25,17 +26,41 @@ from lab_pipelines.watch import InboxState
 class SensorCursor:
     generation: int = 0  # advanced by every tick that changes the index
     failures_after: float = 0.0  # failed runs updated before this were already retried
+    caught_up: str = ""  # the last catch-up request (see ask_catch_up) this sensor answered
 
     def encode(self) -> str:
-        return json.dumps({"g": self.generation, "f": round(self.failures_after, 3)})
+        data: dict = {"g": self.generation, "f": round(self.failures_after, 3)}
+        if self.caught_up:
+            data["c"] = self.caught_up
+        return json.dumps(data)
 
     @classmethod
     def decode(cls, cursor: str | None) -> SensorCursor:
         try:
             data = json.loads(cursor or "{}")
-            return cls(int(data.get("g", 0)), float(data.get("f", 0.0)))
+            return cls(int(data.get("g", 0)), float(data.get("f", 0.0)), str(data.get("c", "")))
         except (ValueError, TypeError, AttributeError):
             return cls()  # a cursor of an older layout: start over
+
+
+def ask_catch_up(instance: dg.DagsterInstance, sensor: str) -> str:
+    """Ask ``sensor`` to re-run, on its next tick, every document the store does not hold as
+    the settings want it (what the night backfill would do), and return the request's token:
+    the sensor's cursor carries it once that tick is committed. `lab-pipelines run` asks, so
+    that documents whose runs failed twice are not left until the night."""
+    token = uuid.uuid4().hex[:8]
+    instance.daemon_cursor_storage.set_cursor_values({_catch_up_key(sensor): token})
+    return token
+
+
+def catch_up_asked(instance: dg.DagsterInstance, sensor: str) -> str:
+    """The newest catch-up request's token ("" when none was ever made)."""
+    key = _catch_up_key(sensor)
+    return instance.daemon_cursor_storage.get_cursor_values({key}).get(key) or ""
+
+
+def _catch_up_key(sensor: str) -> str:
+    return f"lab_pipelines/{sensor}/catch_up"
 
 
 def _key(sensor: str, generation: int) -> str:

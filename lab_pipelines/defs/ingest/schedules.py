@@ -8,6 +8,7 @@ import dagster as dg
 
 from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN, covered
 from lab_pipelines.defs.folder_sensor import ranged_run_requests, run_spans, runs_in_flight
+from lab_pipelines.defs.ingest.out_of_date import out_of_date
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
@@ -15,7 +16,6 @@ from lab_pipelines.defs.sensor_state import latest_index
 from lab_pipelines.defs.step_options import LAB_SCHEDULE
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.settings import load_settings
-from lab_pipelines.stages.freshness import stale_documents
 
 _SETTINGS = load_settings()
 
@@ -48,26 +48,13 @@ def night_backfill(
     local_models: LocalModelsResource,
 ) -> dg.SkipReason | list[dg.RunRequest]:
     keys = context.instance.get_dynamic_partitions(document_partitions.name)
+    files = scan_inbox(Path(inbox.inbox_dir))
     index = latest_index(context.instance, "inbox_sensor")
-    # Only documents the inbox sensor has indexed and settled: what it has not seen yet is its
-    # own next tick's work, and its hashes spare reading every file here.
-    indexed = {doc_id: entry[2] for doc_id, entry in index.files.items()}
-    files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir)) if f.doc_id in indexed}
-    files = {doc_id: f for doc_id, f in files.items() if doc_id in set(keys)}
-    stale = stale_documents(
-        lance.store(),
-        files,
-        summary_model=local_models.summary_model_name(),
-        embedding_model=local_models.embedding_model_name(),
-        chunk_chars=inbox.chunk_chars,
-        chunk_overlap_chars=inbox.chunk_overlap_chars,
-        max_bytes=inbox.max_file_mb * 1_000_000,
-        known_hashes=indexed,
-    )
+    stale, looked_at = out_of_date(files, index, keys, inbox, lance, local_models)
     busy = partitions_in_flight(context.instance, keys)
     wanted = {doc_id for doc_id in stale if doc_id not in busy}
     if not wanted:
-        return dg.SkipReason(f"all {len(files)} documents are current ({len(busy)} in flight)")
+        return dg.SkipReason(f"all {looked_at} documents are current ({len(busy)} in flight)")
     night = local_day(context.scheduled_execution_time)
     reasons = sorted({stale[d] for d in wanted})
     return ranged_run_requests(

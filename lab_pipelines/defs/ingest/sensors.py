@@ -7,6 +7,7 @@ import dagster as dg
 
 from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN
 from lab_pipelines.defs.folder_sensor import begin
+from lab_pipelines.defs.ingest.out_of_date import out_of_date
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import (
@@ -15,6 +16,7 @@ from lab_pipelines.defs.resources import (
     LocalModelsResource,
     TelemetryResource,
 )
+from lab_pipelines.defs.sensor_state import catch_up_asked
 from lab_pipelines.defs.step_options import FOLDER_SENSOR
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.metrics import gauges_registry, push
@@ -27,7 +29,8 @@ from lab_pipelines.metrics import gauges_registry, push
         "Scans the inbox: new or changed files are (re)materialised in ranged runs of up to 100 "
         "documents; deleted files lose their partition and their LanceDB rows once no queued or "
         "running run covers them; a failed run's documents are asked for once more. Files still "
-        "being written wait for the next tick; a touched but unchanged file does nothing."
+        "being written wait for the next tick; a touched but unchanged file does nothing. "
+        "When `lab-pipelines run` asks, documents out of date in the store are re-run too."
     ),
 )
 def inbox_sensor(
@@ -51,6 +54,11 @@ def inbox_sensor(
     if tick.deletable:
         lance.store().delete_documents(tick.deletable)
     run_requests = tick.run_requests(MAX_PARTITIONS_PER_RUN)
+    asked = catch_up_asked(context.instance, "inbox_sensor")
+    if asked != tick.cursor.caught_up:
+        stale, _ = out_of_date(files, tick.new_state, tick.order, inbox, lance, local_models)
+        run_requests += tick.catch_up_requests(asked, sorted(stale), MAX_PARTITIONS_PER_RUN)
+        context.log.info(f"catch-up {asked}: {len(stale)} documents out of date in the store")
     changes = tick.changes
     context.log.info(
         f"{len(files)} files: {len(changes.new)} new, {len(changes.changed)} changed, "
