@@ -322,7 +322,7 @@ def _with_index(store, model, table, spec: str, queries, exact, rows) -> dict:  
         for q, truth in zip(queries, exact, strict=True)
     )
     # Hybrid as LabStore.search does it (FTS + vector, RRF), with the index and its options.
-    from lab_pipelines.store import MatchQuery  # the store's own query class
+    from lancedb.query import MatchQuery
 
     def hybrid(q) -> None:  # noqa: ANN001
         table.search(MatchQuery(q[0], "text"), query_type="fts").select(["row_id"]).limit(

@@ -6,7 +6,7 @@ The corpus (579 documents) goes through the pipeline's own stages with the shipp
 (exaone3.5:7.8b summaries, bge-m3 embeddings) on the Ollama double, whose token counts follow
 the text it is sent; then one question a day for ``--days`` days is answered by Gemini (the
 double) from hybrid retrieval over that store. Every step's usage row is the one the pipeline
-writes (lab_pipelines.usage.usage_row) and the figures are the cost ledger's own
+writes (lab_pipelines.usage.ledger_row) and the figures are the cost ledger's own
 (build_cost_ledger): the share of tokens processed locally and the savings ratio.
 
 That is done twice: with the shipped writer setting, and with the cheapest Gemini setting that
@@ -23,6 +23,7 @@ documents, chunks, summaries and prompts are measured on the real corpus.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -42,11 +43,11 @@ SHIPPED = "gemini-2.5-flash"
 class Rows:
     """The usage rows of one scenario, read by build_cost_ledger as it reads the store."""
 
-    def __init__(self, rows: list[dict]) -> None:
+    def __init__(self, rows: list) -> None:  # lab_pipelines.store.UsageRow
         self.rows = rows
 
-    def usage(self, where: str | None = None) -> list[dict]:
-        return self.rows
+    def usage(self, **filters: str) -> list[dict]:
+        return [row.as_record() for row in self.rows]
 
 
 def build_store(settings, store, summarizer, embedder) -> dict:  # noqa: ANN001
@@ -78,12 +79,12 @@ def snapshot(counter):  # noqa: ANN001, ANN201
     return CallCounter(counter.calls, counter.prompt_tokens, counter.output_tokens, counter.timings)
 
 
-def local_rows(summarizer, embedder, local: dict, reference: str, documents: int) -> list[dict]:  # noqa: ANN001
+def local_rows(summarizer, embedder, local: dict, reference: str, documents: int) -> list:  # noqa: ANN001
     from lab_pipelines.costs import price_book
-    from lab_pipelines.usage import usage_row
+    from lab_pipelines.usage import ledger_row
 
     return [
-        usage_row(
+        ledger_row(
             run_id="savings",
             asset=asset,
             backend=model.backend,
@@ -105,7 +106,7 @@ def answer_days(store, embedder, factory, setting: str, questions, days: int, bu
     from lab_pipelines.costs import price_book
     from lab_pipelines.models.base import CallCounter
     from lab_pipelines.stages.generate import generate_output
-    from lab_pipelines.usage import usage_row
+    from lab_pipelines.usage import ledger_row
 
     model, _, _ = setting.partition("@")
     rows = []
@@ -114,7 +115,7 @@ def answer_days(store, embedder, factory, setting: str, questions, days: int, bu
         question = questions[day % len(questions)].question
         generate_output(store, embedder, writer, f"savings/{setting}/{day}", question, budget)
         counter: CallCounter = writer.counter
-        row = usage_row(
+        row = ledger_row(
             run_id=f"day-{day}",
             asset="generated_outputs",
             backend=writer.backend,
@@ -126,7 +127,7 @@ def answer_days(store, embedder, factory, setting: str, questions, days: int, bu
             reference_model=model,
             timezone="Asia/Seoul",
         )
-        row["day"] = f"day {day + 1:03d}"
+        row = dataclasses.replace(row, day=f"day {day + 1:03d}")
         rows.append(row)
     return rows
 

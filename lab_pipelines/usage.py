@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from lab_pipelines.costs import PriceBook
@@ -56,12 +55,6 @@ def ledger_row(
         gemini_equivalent_usd=reference.cost(counter.prompt_tokens, counter.output_tokens),
         created_at=now,
     )
-
-
-def usage_row(**kwargs: Any) -> dict[str, Any]:
-    """``ledger_row``'s row as a dict: kept for the callers in defs/ and bench/ until they
-    take the typed row."""
-    return ledger_row(**kwargs).as_record()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from lab_pipelines.costs import price_book
 from lab_pipelines.defs.resources import LanceStoreResource, TelemetryResource
 from lab_pipelines.metrics import push, step_registry
 from lab_pipelines.models.base import CallCounter, MeteredModel
-from lab_pipelines.usage import usage_row
+from lab_pipelines.usage import ledger_row
 
 
 @dataclass
@@ -38,7 +38,7 @@ def observe_step(
     store = lance.store()
     prices = price_book()
     counter = used.counter
-    row = usage_row(
+    row = ledger_row(
         run_id=context.run.run_id,
         asset=asset,
         backend=used.backend,
@@ -54,7 +54,7 @@ def observe_step(
     push(
         telemetry.pushgateway_url,
         asset,
-        step_registry(store, asset, duration_s=seconds, today=row["day"]),
+        step_registry(store, asset, duration_s=seconds, today=row.day),
     )
     return {
         "backend": used.backend,
@@ -63,8 +63,8 @@ def observe_step(
         "tokens_in": counter.prompt_tokens,
         "tokens_out": counter.output_tokens,
         "latency_s_per_call": round(seconds / counter.calls, 4) if counter.calls else 0.0,
-        "cost_usd": round(row["cost_usd"], 6),
-        "all_gemini_cost_usd": round(row["gemini_equivalent_usd"], 6),
+        "cost_usd": round(row.cost_usd, 6),
+        "all_gemini_cost_usd": round(row.gemini_equivalent_usd, 6),
         "prices_read_on": prices.read_on,
         **counter.throughput(),  # Ollama's own timings: tok/s and load time, from node B
     }

@@ -233,10 +233,8 @@ class LabStore:
         self.table(QUERY_VECTORS).upsert(QueryVectorRow.KEY, [row])
 
     # ---- usage ledger ---------------------------------------------------------------------
-    def record_usage(self, rows: Sequence[UsageRow | dict[str, Any]]) -> None:
-        # dicts: lab_pipelines.usage.usage_row's, until its callers build UsageRow themselves
-        typed = [r if isinstance(r, UsageRow) else UsageRow(**r) for r in rows]
-        self.table(USAGE).upsert(UsageRow.KEY, typed)
+    def record_usage(self, rows: Sequence[UsageRow]) -> None:
+        self.table(USAGE).upsert(UsageRow.KEY, list(rows))
 
     def usage(self, *, asset: str | None = None, day: str | None = None) -> list[dict[str, Any]]:
         """Ledger rows: all, or those of one asset, or of one day (YYYY-MM-DD, lab timezone)."""

@@ -25,7 +25,7 @@ def test_opening_a_store_of_older_terms_retokenises_it(tmp_path):
     assert LabStore(tmp_path).migrate() == []  # opening it already migrated it
     stored = {r["row_id"]: r for r in store.read("embeddings__m")}
     assert stored["ko#0"]["terms"] != "stale" and "백업" in stored["ko#0"]["terms"].split()
-    assert stored["ko#0"]["head"].split() == ["backups", "nightly", "ko"]  # title + heading + path word
+    assert stored["ko#0"]["head"].split() == ["backups", "nightly", "ko"]  # title, heading, path
     assert stored["ko#0"]["vector"] == [1.0, 0.0, 0.0, 0.0]
     store.refresh_text_index("m")
     assert "ko" in {h.doc_id for h in store.search("m", "백업", None, k=2, mode="fts")}

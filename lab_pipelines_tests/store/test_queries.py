@@ -34,13 +34,6 @@ def test_usage_by_asset_and_day(tmp_path):
     assert len(store.usage()) == 3
 
 
-def test_a_usage_dict_is_still_recorded(tmp_path):
-    store = LabStore(tmp_path)
-    store.record_usage([usage("d").as_record()])  # lab_pipelines.usage.usage_row's form
-    (row,) = store.usage(day="2026-12-01")
-    assert row == usage("d").as_record() | {"created_at": row["created_at"]}
-
-
 def test_outputs_are_read_back_as_written(tmp_path):
     store = LabStore(tmp_path)
     now = datetime.now(UTC)

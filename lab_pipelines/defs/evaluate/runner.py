@@ -34,7 +34,7 @@ from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
 from lab_pipelines.settings import OFFLINE
 from lab_pipelines.store import DOCUMENTS, LabStore
-from lab_pipelines.usage import usage_row
+from lab_pipelines.usage import ledger_row
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
 ASSET_OF = {EMBEDDING: "retrieval_eval", SUMMARY: "summary_eval", WRITER: "writer_eval"}
@@ -118,7 +118,7 @@ def _record(
     if judge is not None:
         used.append((f"{asset}:judge", judge.writer, judge.grades))
     rows = [
-        usage_row(
+        ledger_row(
             run_id=context.run.run_id,
             asset=name,
             backend=backend.backend,
@@ -166,9 +166,7 @@ def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> 
     build = factory(res.local_models, res.text_writer)
     embedder = build.embedder(candidate)
     questions, skipped = _questions(res.evaluation, store)
-    doc_ids = [
-        r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id", "status"]) if r["status"] == "ok"
-    ]
+    doc_ids = store.ok_document_ids()
     result = retrieval.evaluate_retrieval(store, embedder, questions, doc_ids)
     speed, from_corpus = result.embed_tokens_per_s, result.embedded_corpus
     previous = latest_figures(context.instance, EMBEDDING, candidate)
