@@ -103,7 +103,7 @@ def cmd_search(settings: Settings, query: str, k: int, as_json: bool, mode: str)
     from lab_pipelines.store import LabStore
 
     store = LabStore(settings.lancedb_dir)
-    embedder = CandidateFactory.from_settings(settings).configured_embedder(settings)
+    embedder = CandidateFactory(settings).configured_embedder()
     hits = retrieve(store, embedder, query, k=k, mode=mode)
     paths = {
         d["doc_id"]: d["path"]
@@ -135,14 +135,13 @@ def cmd_ask(settings: Settings, question: str) -> None:
     from lab_pipelines.models.candidates import CandidateFactory
     from lab_pipelines.stages.generate import generate_output
     from lab_pipelines.store import LabStore
-    from lab_pipelines.text.extractive import EXTRACTIVE_ANSWER_MODEL
     from lab_pipelines.text.fingerprints import fingerprint
 
-    factory = CandidateFactory.from_settings(settings)
-    writer = factory.writer(EXTRACTIVE_ANSWER_MODEL if factory.offline else settings.gemini_model)
+    factory = CandidateFactory(settings)
+    writer = factory.writer(factory.writer_model())
     output = generate_output(
         LabStore(settings.lancedb_dir),
-        factory.configured_embedder(settings),
+        factory.configured_embedder(),
         writer,
         "ad-hoc/" + fingerprint(question.strip())[:12],
         question,

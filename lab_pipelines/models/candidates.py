@@ -55,10 +55,6 @@ class CandidateFactory:
         self.settings = settings
         self.offline = settings.is_offline
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> CandidateFactory:
-        return cls(settings)
-
     @cached_property
     def ollama(self) -> OllamaConnection | None:
         """The connection to Ollama; None offline, where no model server is used."""
@@ -85,10 +81,8 @@ class CandidateFactory:
     def writer_model(self) -> str:
         return EXTRACTIVE_ANSWER_MODEL if self.offline else self.settings.gemini_model
 
-    def configured_embedder(self, settings: Settings | None = None) -> Embedder:
-        """The pipeline's embedder (``settings``: another configuration's, for old callers)."""
-        if settings is not None and settings != self.settings:
-            return CandidateFactory(settings).configured_embedder()
+    def configured_embedder(self) -> Embedder:
+        """The pipeline's embedder, as the settings configure it."""
         return self.embedder(self.embedding_model())
 
     def _live(self, kind: str, name: str) -> OllamaConnection:
