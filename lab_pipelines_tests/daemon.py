@@ -25,9 +25,9 @@ from lab_pipelines_tests.monitoring.servers import background, free_port, http_g
 T = TypeVar("T")
 
 MATERIALIZATIONS = """
-query ($path: [String!]!, $partition: String!) {
+query ($path: [String!]!, $partitions: [String!]!) {
   assetOrError(assetKey: {path: $path}) {
-    ... on Asset { assetMaterializations(partitions: [$partition]) { partition runId } }
+    ... on Asset { assetMaterializations(partitions: $partitions) { partition runId } }
   }
 }"""
 LOCATIONS = """
@@ -92,8 +92,17 @@ class DagsterDev:
 
     def materialization_runs(self, asset: str, partition: str) -> list[str]:
         """Run ids of every materialisation of ``asset``'s ``partition``, newest first."""
-        data = self.graphql(MATERIALIZATIONS, {"path": [asset], "partition": partition})
-        return [m["runId"] for m in data["assetOrError"].get("assetMaterializations") or []]
+        return self.partition_runs(asset, [partition]).get(partition, [])
+
+    def partition_runs(self, asset: str, partitions: Iterable[str]) -> dict[str, list[str]]:
+        """Run ids of every materialisation of each of ``asset``'s ``partitions`` that has one,
+        newest first, in one query (a poll over 100 partitions is one request, not 100)."""
+        variables = {"path": [asset], "partitions": list(partitions)}
+        data = self.graphql(MATERIALIZATIONS, variables)
+        runs: dict[str, list[str]] = {}
+        for event in data["assetOrError"].get("assetMaterializations") or []:
+            runs.setdefault(event["partition"], []).append(event["runId"])
+        return runs
 
     def cli(self, *args: str, timeout_s: float = 600) -> subprocess.CompletedProcess:
         """`lab-pipelines ARGS` from a shell with this lab's environment."""
