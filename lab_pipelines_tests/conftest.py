@@ -3,9 +3,18 @@
 from collections.abc import Iterator
 
 import pytest
+import stamina
 
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
+
+
+@pytest.fixture(autouse=True)
+def _no_retry_waits() -> Iterator[None]:
+    """Retries inside the test process wait for nothing (stamina's testing mode; cap=True keeps
+    each caller's own attempt count). Separate processes (dagster dev, the CLI) still wait."""
+    with stamina.set_testing(True, attempts=10, cap=True):
+        yield
 
 
 @pytest.fixture

@@ -67,7 +67,6 @@ class Lab:
         self.monkeypatch.setenv("OLLAMA_HOST", ollama_url)
         self.monkeypatch.setenv("LAB_GEMINI_BASE_URL", gemini_url)
         self.monkeypatch.setenv("GEMINI_API_KEY", "test-key-not-secret")
-        self.monkeypatch.setenv("LAB_OLLAMA_RETRY_DELAY_MS", "20")  # fast backoff in tests
 
 
 def make_lab(

@@ -86,18 +86,20 @@ def test_a_failing_document_check_shows_on_its_partition_and_blocks_nothing(tmp_
             (staging / folder).rename(dev.inbox / folder)
 
         def embedded() -> bool:
-            return all(dev.materialization_runs("embeddings", d) for d in (BAD, *list(docs)[:3]))
+            wanted = (BAD, *list(docs)[:3])
+            return set(wanted) <= set(dev.partition_runs("embeddings", wanted))
 
         dev.wait_until(embedded, 300, "the embeddings of the first documents and the bad one")
         dev.wait_until(
-            lambda: all(dev.materialization_runs("embeddings", d) for d in docs),
+            lambda: set(docs) <= set(dev.partition_runs("embeddings", docs)),
             240,
             "the embeddings of all 100 documents",
         )
 
         # One ranged run made the bad document's summary and its neighbours'.
         bad_run = dev.materialization_runs("summaries", BAD)[0]
-        same_run = [d for d in docs if dev.materialization_runs("summaries", d)[0] == bad_run]
+        summaries = dev.partition_runs("summaries", docs)
+        same_run = [d for d in docs if summaries[d][0] == bad_run]
         assert len(same_run) > 1, "the bad document was not in a ranged run"
 
         # Its check failed on its own partition, and only there; the step still succeeded,

@@ -1,17 +1,12 @@
-"""Retries in the model tests run in stamina's testing mode: no waits, the attempts the code
-asks for (capped at 10). Tests that measure a wait ask for `real_waits`."""
+"""Retries in the tests run in stamina's testing mode (lab_pipelines_tests/conftest.py): no
+waits, the attempts the code asks for (capped at 10). Tests that measure a wait ask for
+`real_waits`."""
 
 from collections.abc import Iterator
 
 import pytest
 import stamina
 from stamina.instrumentation import RetryDetails, set_on_retry_hooks
-
-
-@pytest.fixture(autouse=True)
-def _no_retry_waits() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=10, cap=True):
-        yield
 
 
 @pytest.fixture
