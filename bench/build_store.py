@@ -34,7 +34,7 @@ def main() -> None:
     from lab_pipelines.stages.embed import embed_documents
     from lab_pipelines.stages.ingest import ingest_documents, plan_chunks
     from lab_pipelines.stages.summarize import summarize_documents
-    from lab_pipelines.store import LabStore, embeddings_table_name
+    from lab_pipelines.store import Store, embeddings_table_name
 
     corpus = Path(args.corpus)
     listed = {
@@ -52,13 +52,13 @@ def main() -> None:
     started = time.perf_counter()
     if args.start == "ingest":
         shutil.rmtree(root, ignore_errors=True)
-        store = LabStore(root)
+        store = Store(root)
         ingest_documents(store, files, doc_ids, 50 * 1024 * 1024)
         plan_chunks(store, doc_ids, chunk_chars, overlap)
         summarize_documents(store, ExtractiveSummarizer(), doc_ids)
         timings["ingest_chunk_summarise_s"] = round(time.perf_counter() - started, 1)
     else:
-        store = LabStore(root)
+        store = Store(root)
         store.db.drop_table(embeddings_table_name(embedder.model), ignore_missing=True)
     started = time.perf_counter()
     report = embed_documents(store, embedder, doc_ids)

@@ -250,9 +250,9 @@ EMBEDDING_MODEL = "bge-m3"
 
 def _store(project: Path, data: Path) -> Any:
     sys.path.insert(0, str(project))
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
 
-    return LabStore(data / "lancedb")
+    return Store(data / "lancedb")
 
 
 def table_rows(project: Path, data: Path, table: str, columns: list[str]) -> list[dict]:

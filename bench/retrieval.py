@@ -13,8 +13,8 @@ recall@5: share of questions with an answer among the first five distinct docume
 ranking; MRR@10: mean of 1/rank of the first answer among the first ten distinct documents.
 
 speed: a synthetic ``embeddings__<model>`` table of N chunk rows (made-up text, random unit
-vectors), the store's own full-text index policy (``LabStore.refresh_text_index``) and its
-``LabStore.search``; p50/p95 over 40 queries after 3 warm-ups, flat search first, then with each
+vectors), the store's own full-text index policy (``Store.refresh_text_index``) and its
+``Store.search``; p50/p95 over 40 queries after 3 warm-ups, flat search first, then with each
 vector index configuration given, with its build time and ANN recall@10 against exact search.
 """
 
@@ -67,11 +67,11 @@ def quality(args: argparse.Namespace) -> dict:
     from lab_pipelines.defs.resources import build_resources
     from lab_pipelines.settings import load_settings
     from lab_pipelines.stages.generate import retrieve
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
 
     os.environ["LAB_DATA"] = args.data
     settings = load_settings()
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     embedder = build_resources(settings, as_env_vars=False)["local_models"].embedder()
     questions = load_questions(Path(args.questions))
     out: dict = {"questions": len(questions), "backend": settings.backend, "modes": {}}
@@ -144,10 +144,10 @@ class Clustered:
 
 
 def build_table(root: Path, rows: int, dim: int, texts: list[str], vectors: Clustered):  # noqa: ANN201
-    from lab_pipelines.store import LabStore, embeddings_schema, embeddings_table_name
+    from lab_pipelines.store import Store, embeddings_schema, embeddings_table_name
 
     shutil.rmtree(root, ignore_errors=True)
-    store = LabStore(root)
+    store = Store(root)
     model = f"bench-synthetic-{dim}"
     schema = embeddings_schema(dim)
     table = store.db.create_table(embeddings_table_name(model), schema=schema)
@@ -209,9 +209,9 @@ def speed(args: argparse.Namespace) -> dict:
     if args.texts_from:
         # The corpus's own chunk texts, cycled: document frequencies, hence posting-list
         # lengths, stay those of the corpus at any size.
-        from lab_pipelines.store import LabStore
+        from lab_pipelines.store import Store
 
-        base_texts = [r["text"] for r in LabStore(Path(args.texts_from)).read("chunks", ["text"])]
+        base_texts = [r["text"] for r in Store(Path(args.texts_from)).read("chunks", ["text"])]
         texts_note = f"the corpus's {len(base_texts)} chunk texts, cycled"
     else:
         base_texts = synthetic.chunk_texts(min(100_000, max(int(r) for r in args.rows.split(","))))
@@ -268,7 +268,7 @@ def speed(args: argparse.Namespace) -> dict:
             table = store.db.open_table(embeddings_table_name(model))  # a handle that sees it
             if any(i.name == "vector_idx" for i in table.list_indices()):
                 entry["indexes"].append(
-                    _measure(store, model, "LabStore.refresh_vector_index", built, queries, exact)
+                    _measure(store, model, "Store.refresh_vector_index", built, queries, exact)
                 )
         for spec in args.index or []:
             if rows < args.index_min_rows:
@@ -321,7 +321,7 @@ def _with_index(store, model, table, spec: str, queries, exact, rows) -> dict:  
         len({r["row_id"] for r in ann(q)} & truth) / 10
         for q, truth in zip(queries, exact, strict=True)
     )
-    # Hybrid as LabStore.search does it (FTS + vector, RRF), with the index and its options.
+    # Hybrid as Store.search does it (FTS + vector, RRF), with the index and its options.
     from lancedb.query import MatchQuery
 
     def hybrid(q) -> None:  # noqa: ANN001

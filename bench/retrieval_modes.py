@@ -12,7 +12,7 @@ def searches(store, embedder, retrieve):  # noqa: ANN001, ANN201
 
     from lab_pipelines.stages.generate import query_vector
     from lab_pipelines.store import Hit, embeddings_table_name, search_terms
-    from lab_pipelines.store_search import SearchPlan
+    from lab_pipelines.store.ranking import SearchPlan
 
     table = store.db.open_table(embeddings_table_name(embedder.model))
     two_legs = SearchPlan(head=0.0, vector=1.0, translated=0.0, mix=0.0, rrf_k=60)

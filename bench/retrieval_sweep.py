@@ -8,7 +8,7 @@ Copies the rows of the store's offline vector table into a scratch table per ind
 path words, as index_terms.head_terms writes them), then ranks every question of the chosen
 dev sets (dev, dev-cross, dev2; never the test set) with each query strategy (a SearchPlan
 spec) and prints recall@5 / MRR@10 per variant. Exploration only: what is kept moves into
-lab_pipelines.store_search and is measured again through bench/retrieval.py."""
+lab_pipelines.store.ranking and is measured again through bench/retrieval.py."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    from lab_pipelines.store_search import SearchPlan, rank_rows, text_index_config
+    from lab_pipelines.store.ranking import SearchPlan, rank_rows, text_index_config
     from lab_pipelines.text import index_terms
     from lab_pipelines.text.bilingual import translate_query
 

@@ -162,13 +162,13 @@ def run(args: argparse.Namespace) -> None:
     from lab_pipelines.evaluation.evalset import read_questions
     from lab_pipelines.evaluation.writer import evaluate_writer
     from lab_pipelines.settings import load_settings
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
     from lab_pipelines.usage import build_cost_ledger
 
     settings = load_settings()
     resources = build_resources(settings, as_env_vars=False)
     models, text_writer = resources["local_models"], resources["text_writer"]
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     summarizer, embedder = models.summarizer(), models.embedder()
     built = build_store(settings, store, summarizer, embedder)
     print(f"corpus: {built}", flush=True)

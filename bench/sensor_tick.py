@@ -18,8 +18,8 @@ import dagster as dg
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
 )
 
@@ -38,7 +38,7 @@ def main() -> None:
             os.utime(path, (old, old))
         resources = {
             "inbox": InboxResource(inbox_dir=str(inbox), requests_dir=str(Path(tmp) / "r")),
-            "lance": LanceStoreResource(data_dir=str(Path(tmp) / "data")),
+            "store": StoreResource(data_dir=str(Path(tmp) / "data")),
             "local_models": LocalModelsResource(),
             "telemetry": TelemetryResource(),
         }

@@ -45,7 +45,7 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
 def cmd_run(settings: Settings, timeout_s: float) -> None:
     from lab_pipelines.daemon import CatchUpError, Folders, catch_up, final_failures
     from lab_pipelines.definitions import defs
-    from lab_pipelines.store import OUTPUTS, SUMMARIES, LabStore, embeddings_table_name
+    from lab_pipelines.store import OUTPUTS, SUMMARIES, Store, embeddings_table_name
 
     started = time.perf_counter()
     instance = _instance(settings)
@@ -70,7 +70,7 @@ def cmd_run(settings: Settings, timeout_s: float) -> None:
         tags={"lab/trigger": "cli"},
     )
     savings = ledger.asset_materializations_for_node("cost_ledger")[0].metadata["savings_ratio"]
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     embed_model = _resources(settings)["local_models"].embedder().model
     print(
         f"\nLanceDB {settings.lancedb_dir}: "
@@ -100,9 +100,9 @@ def _resources(settings: Settings) -> dict:
 def cmd_search(settings: Settings, query: str, k: int, as_json: bool, mode: str) -> None:
     from lab_pipelines.models.candidates import CandidateFactory
     from lab_pipelines.stages.generate import retrieve
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
 
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     embedder = CandidateFactory(settings).configured_embedder()
     hits = retrieve(store, embedder, query, k=k, mode=mode)
     paths = {
@@ -134,13 +134,13 @@ def cmd_search(settings: Settings, query: str, k: int, as_json: bool, mode: str)
 def cmd_ask(settings: Settings, question: str) -> None:
     from lab_pipelines.models.candidates import CandidateFactory
     from lab_pipelines.stages.generate import generate_output
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
     from lab_pipelines.text.fingerprints import fingerprint
 
     factory = CandidateFactory(settings)
     writer = factory.writer(factory.writer_model())
     output = generate_output(
-        LabStore(settings.lancedb_dir),
+        Store(settings.lancedb_dir),
         factory.configured_embedder(),
         writer,
         "ad-hoc/" + fingerprint(question.strip())[:12],

@@ -23,7 +23,7 @@ from prometheus_client import (
     push_to_gateway,
 )
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 
 JOB = "lab_pipelines"
 PREFIX = "lab_pipelines"
@@ -69,7 +69,7 @@ def push(url: str, asset: str, registry: CollectorRegistry) -> None:
 
 
 def step_registry(
-    store: LabStore,
+    store: Store,
     asset: str,
     *,
     duration_s: float,

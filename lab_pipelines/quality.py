@@ -11,11 +11,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from lab_pipelines.store import CHUNKS, DOCUMENTS, SUMMARIES, LabStore, embeddings_table_name
+from lab_pipelines.store import CHUNKS, DOCUMENTS, SUMMARIES, Store, embeddings_table_name
 from lab_pipelines.text.language import detect_language
 
 
-def _ok_documents(store: LabStore, doc_ids: Sequence[str], columns: list[str]) -> list[dict]:
+def _ok_documents(store: Store, doc_ids: Sequence[str], columns: list[str]) -> list[dict]:
     return [
         d for d in store.documents(doc_ids, ["doc_id", "status", *columns]) if d["status"] == "ok"
     ]
@@ -28,7 +28,7 @@ def _ok_documents(store: LabStore, doc_ids: Sequence[str], columns: list[str]) -
 # any other text at least one chunk (lab_pipelines_tests/text/test_chunking.py).
 
 
-def empty_summaries(store: LabStore, doc_ids: Sequence[str]) -> dict[str, str]:
+def empty_summaries(store: Store, doc_ids: Sequence[str]) -> dict[str, str]:
     """Ingested documents whose summary is missing or empty (a model can answer 200 with no
     text)."""
     docs = _ok_documents(store, doc_ids, [])
@@ -43,7 +43,7 @@ def empty_summaries(store: LabStore, doc_ids: Sequence[str]) -> dict[str, str]:
     return bad
 
 
-def summary_language_mismatches(store: LabStore, doc_ids: Sequence[str]) -> dict[str, str]:
+def summary_language_mismatches(store: Store, doc_ids: Sequence[str]) -> dict[str, str]:
     """Korean documents summarised in English, or the other way round."""
     summaries = store.summaries(doc_ids)
     docs = _ok_documents(store, list(summaries), ["lang"])
@@ -56,7 +56,7 @@ def summary_language_mismatches(store: LabStore, doc_ids: Sequence[str]) -> dict
     return bad
 
 
-def bad_vectors(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str, str]:
+def bad_vectors(store: Store, model: str, doc_ids: Sequence[str]) -> dict[str, str]:
     """Documents with a vector that is not unit length or whose dimension differs from the
     table's most common one."""
     rows = store.embedding_rows(model, doc_ids, ["row_id", "doc_id", "vector"])
@@ -75,14 +75,14 @@ def bad_vectors(store: LabStore, model: str, doc_ids: Sequence[str]) -> dict[str
     }
 
 
-def duplicate_ids(store: LabStore, table: str, key: str) -> list[str]:
+def duplicate_ids(store: Store, table: str, key: str) -> list[str]:
     """Ids stored more than once anywhere in ``table`` (concurrent merge_insert can do that;
     the writer lock should make it impossible)."""
     rows = store.read(table, [key])
     return sorted(k for k, n in Counter(r[key] for r in rows).items() if n > 1)
 
 
-def outputs_citing_missing_documents(store: LabStore, request_ids: Sequence[str]) -> dict:
+def outputs_citing_missing_documents(store: Store, request_ids: Sequence[str]) -> dict:
     """request_id → cited doc ids that no longer exist (the file left the inbox)."""
     outputs = store.outputs(request_ids, ["request_id", "cited_doc_ids"])
     cited = sorted({d for o in outputs for d in o["cited_doc_ids"]})
@@ -96,7 +96,7 @@ def outputs_citing_missing_documents(store: LabStore, request_ids: Sequence[str]
 
 
 def store_matches_inbox(
-    store: LabStore,
+    store: Store,
     files: dict,
     *,
     summary_model: str,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from lab_pipelines.costs import PriceBook
 from lab_pipelines.models.base import CallCounter
-from lab_pipelines.store import LabStore, UsageRow
+from lab_pipelines.store import Store, UsageRow
 
 
 def lab_day(moment: datetime, timezone: str) -> str:
@@ -101,7 +101,7 @@ class CostLedger:
         )
 
 
-def build_cost_ledger(store: LabStore) -> CostLedger:
+def build_cost_ledger(store: Store) -> CostLedger:
     """Per day and model: tokens, actual cost and the all-Gemini equivalent."""
     totals: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0, 0, 0, 0.0, 0.0])
     for row in store.usage():

@@ -12,7 +12,7 @@ from lab_pipelines.cli import ensure_instance_config
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.quality import store_matches_inbox
 from lab_pipelines.settings import Settings, load_settings, project_root
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 
 SAMPLES = project_root() / "samples"
 CORPUS = project_root().parent / "shared" / "corpus"
@@ -42,8 +42,8 @@ class Lab:
     def inbox(self) -> Path:
         return self.root / "inbox"
 
-    def store(self) -> LabStore:
-        return LabStore(self.settings.lancedb_dir)
+    def store(self) -> Store:
+        return Store(self.settings.lancedb_dir)
 
     def invariant_problems(self) -> list[str]:
         """What breaks the invariant (empty when every inbox document has exactly one current

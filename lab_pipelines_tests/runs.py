@@ -22,7 +22,7 @@ from lab_pipelines.defs.dagster_private import (
 )
 from lab_pipelines.inbox import request_files, scan_inbox
 from lab_pipelines.settings import load_settings
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -47,7 +47,7 @@ def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
 
     settings = load_settings()
     instance = _instance(settings)
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     doc_ids = [f.doc_id for f in scan_inbox(settings.inbox)]
     request_ids = [f.doc_id for f in request_files(settings.requests)]
     store.delete_documents(_sync(instance, "documents", doc_ids))

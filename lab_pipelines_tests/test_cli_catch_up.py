@@ -16,7 +16,7 @@ import sys
 import dagster as dg
 
 from lab_pipelines.settings import project_root
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.daemon import lab_env
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 from lab_pipelines_tests.fixtures import SAMPLES
@@ -53,7 +53,7 @@ def test_a_second_run_redoes_documents_whose_runs_failed_twice(tmp_path, fake_ge
         back = lab_run(tmp_path, **live)
         assert back.returncode == 0, back.stdout[-3000:] + back.stderr[-3000:]
 
-    store = LabStore(tmp_path / "data" / "lancedb")
+    store = Store(tmp_path / "data" / "lancedb")
     doc_ids = sorted(d["doc_id"] for d in store.ok_documents())
     assert len(doc_ids) == documents
     assert len(store.summaries(doc_ids)) == documents

@@ -4,7 +4,7 @@ Drop a Korean document into the inbox, and poll the webserver's GraphQL API unti
 and embeddings are materialised; then delete it and watch its rows leave LanceDB.
 """
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.daemon import dagster_dev
 
 DOC_ID = "ko/새-문서.md"
@@ -23,7 +23,7 @@ def test_a_dropped_document_is_processed_and_a_deleted_one_removed(tmp_path):
         dev.wait_until(
             lambda: dev.materialization_runs("embeddings", DOC_ID), 120, "the embeddings"
         )
-        store = LabStore(dev.data / "lancedb")
+        store = Store(dev.data / "lancedb")
         assert store.summaries([DOC_ID])[DOC_ID]["lang"] == "ko"
         assert store.count("embeddings__offline_lexical_v1", f"doc_id = '{DOC_ID}'") >= 2
 

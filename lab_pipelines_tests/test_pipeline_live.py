@@ -1,6 +1,6 @@
 """The main job against the Ollama and Gemini protocol doubles, through the official clients."""
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 from lab_pipelines_tests.runs import materialize_lab
 
@@ -30,7 +30,7 @@ def run_twice(lab, fake_ollama, fake_gemini) -> None:  # noqa: ANN001
     assert len(generations) == 2
     assert "<source>" in str(generations[0].body)
 
-    store = LabStore(lab.settings.lancedb_dir)
+    store = Store(lab.settings.lancedb_dir)
     assert store.count("embeddings__bge_m3") == store.count("chunks") + 6
     output = store.output("ko-taint.md")
     assert output["backend"] == "gemini" and output["cited_doc_ids"]
@@ -48,7 +48,7 @@ def test_editing_one_paragraph_re_embeds_only_the_changed_chunks(lab, fake_ollam
     lab.monkeypatch.setenv("LAB_CHUNK_CHARS", "300")
     lab.monkeypatch.setenv("LAB_CHUNK_OVERLAP_CHARS", "0")
     materialize_lab()
-    store = LabStore(lab.settings.lancedb_dir)
+    store = Store(lab.settings.lancedb_dir)
     doc = "en/ollama-inference-node.md"
     n_chunks = len(store.chunks([doc]))
     assert n_chunks >= 4

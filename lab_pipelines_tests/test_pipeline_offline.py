@@ -3,7 +3,7 @@
 import json
 
 from lab_pipelines.cli import main
-from lab_pipelines.store import CHUNKS, DOCUMENTS, OUTPUTS, SUMMARIES, LabStore
+from lab_pipelines.store import CHUNKS, DOCUMENTS, OUTPUTS, SUMMARIES, Store
 from lab_pipelines_tests.fixtures import SAMPLE_DOC_IDS
 
 EMBEDDINGS = "embeddings__offline_lexical_v1"
@@ -14,7 +14,7 @@ def test_run_materialises_every_asset_and_cites_real_documents(lab, capsys):
     printed = capsys.readouterr().out
     assert "outputs in" in printed
 
-    store = LabStore(lab.settings.lancedb_dir)
+    store = Store(lab.settings.lancedb_dir)
     doc_ids = {d["doc_id"] for d in store.read(DOCUMENTS, ["doc_id"], "status = 'ok'")}
     assert doc_ids == SAMPLE_DOC_IDS
     n_chunks = store.count(CHUNKS)
@@ -57,7 +57,7 @@ def test_a_deleted_file_loses_its_rows_and_a_broken_file_is_skipped_with_a_reaso
     (lab.inbox / "en" / "empty.md").write_text("   \n")
     (lab.inbox / "en" / "tool.exe").write_bytes(b"MZ\x00\x01")
     main(["run"])
-    store = LabStore(lab.settings.lancedb_dir)
+    store = Store(lab.settings.lancedb_dir)
     assert store.documents(["ko/backup.md"]) == []
     assert store.count(CHUNKS, "doc_id = 'ko/backup.md'") == 0
     assert store.count(EMBEDDINGS, "doc_id = 'ko/backup.md'") == 0

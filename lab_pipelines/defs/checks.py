@@ -28,15 +28,15 @@ from lab_pipelines import quality
 from lab_pipelines.defs.dagster_private import AssetCheckEvaluationTargetMaterializationData
 from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.ingest.partitions import document_partitions
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
+from lab_pipelines.defs.resources import InboxResource, LocalModelsResource, StoreResource
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.placement import INFERENCE_NODE, op_tags
-from lab_pipelines.store import CHUNKS, LabStore, embeddings_table_name
+from lab_pipelines.store import CHUNKS, Store, embeddings_table_name
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 
 
-Finder = Callable[[LabStore, Sequence[str], str], Mapping[str, str]]  # store, keys, embed model
+Finder = Callable[[Store, Sequence[str], str], Mapping[str, str]]  # store, keys, embed model
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class PartitionCheck:
             )
 
     def problems(
-        self, store: LabStore, keys: Sequence[str], embedding_model: str
+        self, store: Store, keys: Sequence[str], embedding_model: str
     ) -> dict[str, tuple[dg.AssetCheckSeverity, list[str]]]:
         found: dict[str, tuple[dg.AssetCheckSeverity, list[str]]] = {}
         for rule in self.rules:
@@ -130,7 +130,7 @@ def partition_check_specs(asset: str) -> list[dg.AssetCheckSpec]:
 
 
 def partition_check_results(
-    context: dg.AssetExecutionContext, store: LabStore, embedding_model: str = ""
+    context: dg.AssetExecutionContext, store: Store, embedding_model: str = ""
 ) -> Iterator[dg.Output | dg.AssetCheckEvaluation]:
     """One evaluation per selected check and partition of the step, on that partition.
 
@@ -184,7 +184,7 @@ def _result(offenders: Sequence[str], what: str) -> dg.AssetCheckResult:
     )
 
 
-def _store_problems(inbox: InboxResource, store: LabStore, models: LocalModelsResource) -> list:
+def _store_problems(inbox: InboxResource, store: Store, models: LocalModelsResource) -> list:
     return quality.store_matches_inbox(
         store,
         {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir))},
@@ -196,7 +196,7 @@ def _store_problems(inbox: InboxResource, store: LabStore, models: LocalModelsRe
     )
 
 
-TableFinder = Callable[[InboxResource, LabStore, LocalModelsResource], Sequence[str]]
+TableFinder = Callable[[InboxResource, Store, LocalModelsResource], Sequence[str]]
 
 
 @dataclass(frozen=True)
@@ -224,9 +224,9 @@ class TableCheck:
             op_tags=op_tags(INFERENCE_NODE),
         )
         def _check(
-            inbox: InboxResource, lance: LanceStoreResource, local_models: LocalModelsResource
+            inbox: InboxResource, store: StoreResource, local_models: LocalModelsResource
         ) -> dg.AssetCheckResult:
-            return _result(self.find(inbox, lance.store(), local_models), self.what)
+            return _result(self.find(inbox, store.open(), local_models), self.what)
 
         return _check
 

@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
 from lab_pipelines.settings import ENV_VARS, Settings, default, load_settings
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 
 
 def setting(name: str, required: bool = False) -> Any:
@@ -68,13 +68,18 @@ class InboxResource(SettingsResource):
     settle_s: int = setting("settle_s")  # a file modified this recently may still be written
 
 
-class LanceStoreResource(SettingsResource):
+class StoreResource(SettingsResource):
     """The LanceDB folder that holds every table of the pipeline."""
 
     data_dir: str = setting("data", required=True)
 
-    def store(self) -> LabStore:
-        return LabStore(os.path.join(self.data_dir, "lancedb"))
+    def open(self) -> Store:
+        return Store(os.path.join(self.data_dir, "lancedb"))
+
+    @property
+    def outputs_dir(self) -> Path:
+        """Where generated outputs are written as Markdown files, beside the LanceDB folder."""
+        return Path(self.data_dir) / "outputs"
 
 
 class LocalModelsResource(SettingsResource):
@@ -194,7 +199,7 @@ def build_resources(
 
     return {
         "inbox": build(InboxResource),
-        "lance": build(LanceStoreResource),
+        "store": build(StoreResource),
         "local_models": build(LocalModelsResource),
         "text_writer": build(TextWriterResource, gemini_api_key=api_key),
         "telemetry": build(TelemetryResource),

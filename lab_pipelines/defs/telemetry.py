@@ -7,9 +7,10 @@ from typing import Any
 import dagster as dg
 
 from lab_pipelines.costs import price_book
-from lab_pipelines.defs.resources import LanceStoreResource, TelemetryResource
+from lab_pipelines.defs.resources import TelemetryResource
 from lab_pipelines.metrics import push, step_registry
 from lab_pipelines.models.base import CallCounter, MeteredModel
+from lab_pipelines.store import Store
 from lab_pipelines.usage import ledger_row
 
 
@@ -26,7 +27,7 @@ class NoModel:
 def observe_step(
     context: dg.AssetExecutionContext,
     telemetry: TelemetryResource,
-    lance: LanceStoreResource,
+    store: Store,
     used: MeteredModel,
     *,
     documents: int,
@@ -35,7 +36,6 @@ def observe_step(
     """Ledger row, metrics push and UI metadata of the running asset's step; the backend, model
     and counts are read off ``used``, the ledger's asset name off the step itself."""
     asset = context.asset_key.to_user_string()
-    store = lance.store()
     prices = price_book()
     counter = used.counter
     row = ledger_row(

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lab_pipelines.inbox import InboxFile
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines.text.tokens import estimate_tokens
 
 NODE_B_MEMORY_GB = 64.0
@@ -67,9 +67,7 @@ def fits_memory(*resident_gb: float) -> bool:
     return sum(resident_gb) <= NODE_B_MEMORY_GB - NODE_B_RESERVED_GB
 
 
-def backlog_of(
-    store: LabStore, files: Mapping[str, InboxFile], stale: Mapping[str, str]
-) -> Backlog:
+def backlog_of(store: Store, files: Mapping[str, InboxFile], stale: Mapping[str, str]) -> Backlog:
     """The documents the night backfill would process, and their estimated tokens (stored
     text where there is one, else ~3.5 bytes a token of the file)."""
     texts = {d["doc_id"]: d["text"] for d in store.documents(list(stale), ["doc_id", "text"])}

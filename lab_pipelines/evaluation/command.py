@@ -38,10 +38,10 @@ def cmd_eval(settings: Settings, kinds: list[str], candidates: list[str]) -> str
     """Run model_evaluation_job; return the leaderboard's markdown (also written to a file)."""
     from lab_pipelines.definitions import defs
     from lab_pipelines.defs.dagster_private import set_defs_state_storage
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
 
     started = time.perf_counter()
-    if not LabStore(settings.lancedb_dir).count_documents("ok"):
+    if not Store(settings.lancedb_dir).count_documents("ok"):
         raise SystemExit(f"no document in {settings.lancedb_dir}: run `lab-pipelines run` first")
     instance = _instance(settings)
     print(f"backend      {settings.backend}\nquestions    {settings.eval_questions}")
@@ -84,11 +84,11 @@ def cmd_eval(settings: Settings, kinds: list[str], candidates: list[str]) -> str
 def cmd_draft(settings: Settings, sample: int, out: Path, seed: int, force: bool) -> Path:
     from lab_pipelines.evaluation.drafting import DRAFT_NOTE, draft_questions, pick
     from lab_pipelines.evaluation.evalset import format_questions
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
 
     if out.exists() and not force:
         raise SystemExit(f"{out} exists: review it, or pass --force to overwrite it")
-    store = LabStore(settings.lancedb_dir)
+    store = Store(settings.lancedb_dir)
     ids = store.ok_document_ids()
     if not ids:
         raise SystemExit(f"no document in {settings.lancedb_dir}: run `lab-pipelines run` first")

@@ -17,7 +17,7 @@ from lab_pipelines.evaluation.evalset import EvalQuestion
 from lab_pipelines.evaluation.ranking import Scored, averages, distinct_documents, score
 from lab_pipelines.models.base import Embedder
 from lab_pipelines.stages.embed import embed_documents
-from lab_pipelines.store import LabStore, embeddings_table_name
+from lab_pipelines.store import Store, embeddings_table_name
 from lab_pipelines.text.prefixes import query_text
 from lab_pipelines.text.tokens import estimate_tokens
 
@@ -45,7 +45,7 @@ def _percentile(values: Sequence[float], share: float) -> float:
 
 
 def evaluate_retrieval(
-    store: LabStore, embedder: Embedder, questions: Sequence[EvalQuestion], doc_ids: Sequence[str]
+    store: Store, embedder: Embedder, questions: Sequence[EvalQuestion], doc_ids: Sequence[str]
 ) -> RetrievalResult:
     """Embed what the model's table lacks, then rank every question's documents."""
     report = embed_documents(store, embedder, doc_ids)

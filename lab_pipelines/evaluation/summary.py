@@ -20,13 +20,13 @@ from lab_pipelines.evaluation.summary_checks import (
     inverse_document_frequency,
 )
 from lab_pipelines.models.base import Summarizer
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines.text.tokens import estimate_tokens
 
 SEED = 20261201  # fixed: every candidate, every evaluation sees the same documents
 
 
-def sample_documents(store: LabStore, size: int, seed: int = SEED) -> list[dict]:
+def sample_documents(store: Store, size: int, seed: int = SEED) -> list[dict]:
     """``size`` documents drawn with a fixed seed from the stored ones (sorted first, so the
     sample depends on which documents exist, not on the order LanceDB returns them)."""
     ids = store.ok_document_ids()  # sorted

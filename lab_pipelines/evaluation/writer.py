@@ -18,7 +18,7 @@ from lab_pipelines.evaluation.judge import Judge
 from lab_pipelines.evaluation.summary import judged
 from lab_pipelines.models.base import Embedder, Writer
 from lab_pipelines.stages.generate import retrieve, source_documents
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines.text.prompts import AnswerPrompt, build_answer_prompt
 
 _LABEL = re.compile(r"\[(\d+)\]")
@@ -57,7 +57,7 @@ class WriterResult:
 
 
 def evaluate_writer(
-    store: LabStore,
+    store: Store,
     embedder: Embedder,
     writer: Writer,
     setting: str,

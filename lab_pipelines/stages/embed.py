@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from lab_pipelines.models.base import Embedder
-from lab_pipelines.store import EmbeddingRow, LabStore
+from lab_pipelines.store import EmbeddingRow, Store
 from lab_pipelines.text.fingerprints import embedding_key
 from lab_pipelines.text.prefixes import document_text
 
@@ -58,7 +58,7 @@ class WantedEmbedding:
 Wanted = dict[str, list[WantedEmbedding]]  # doc_id -> its wanted rows
 
 
-def wanted_embedding_rows(store: LabStore, model: str, doc_ids: Sequence[str]) -> Wanted:
+def wanted_embedding_rows(store: Store, model: str, doc_ids: Sequence[str]) -> Wanted:
     """doc_id → the rows its embeddings should hold now: chunks, then its summary.
 
     The model embeds ``text`` behind its document prefix (lab_pipelines.text.prefixes), which
@@ -99,7 +99,7 @@ def wanted_embedding_rows(store: LabStore, model: str, doc_ids: Sequence[str]) -
     return wanted
 
 
-def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str]) -> EmbedReport:
+def embed_documents(store: Store, embedder: Embedder, doc_ids: Sequence[str]) -> EmbedReport:
     """Bring each document's vectors in line with its chunks and summary; embed only new text."""
     started = time.perf_counter()
     report = EmbedReport()
@@ -152,7 +152,7 @@ def embed_documents(store: LabStore, embedder: Embedder, doc_ids: Sequence[str])
 
 
 def _vectors(
-    store: LabStore, embedder: Embedder, doc_ids: list[str], wanted: Wanted
+    store: Store, embedder: Embedder, doc_ids: list[str], wanted: Wanted
 ) -> tuple[dict[str, list[float]], set[str]]:
     """The group's vectors by embed key: stored ones reused, the rest embedded now."""
     rows = [row for doc_id in doc_ids for row in wanted[doc_id]]
@@ -168,7 +168,7 @@ def _vectors(
 
 
 def _commit_group(
-    store: LabStore,
+    store: Store,
     embedder: Embedder,
     doc_ids: list[str],
     wanted: Wanted,

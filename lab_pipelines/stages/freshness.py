@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from lab_pipelines.inbox import InboxFile
 from lab_pipelines.stages.embed import wanted_embedding_rows
 from lab_pipelines.stages.ingest import oversize_marker
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, summary_key
 
 
 def stale_documents(
-    store: LabStore,
+    store: Store,
     files: Mapping[str, InboxFile],
     *,
     summary_model: str,

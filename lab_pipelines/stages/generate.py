@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab_pipelines.models.base import Answer, Embedder, Writer
-from lab_pipelines.store import Hit, LabStore, OutputRow
-from lab_pipelines.store_search import plan_for
+from lab_pipelines.store import Hit, OutputRow, Store
+from lab_pipelines.store.ranking import plan_for
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
 from lab_pipelines.text.prefixes import query_text as prefixed_query
 from lab_pipelines.text.prompts import AnswerPrompt, SourceDoc, build_answer_prompt, cited_labels
@@ -17,7 +17,7 @@ MAX_SOURCE_DOCS = 5
 EXCERPTS_PER_DOC = 3
 
 
-def query_vector(store: LabStore, embedder: Embedder, text: str) -> list[float]:
+def query_vector(store: Store, embedder: Embedder, text: str) -> list[float]:
     """The query's vector, embedded behind the model's query prefix; a question asked before is
     not embedded again."""
     prefixed = prefixed_query(embedder.model, text)
@@ -30,7 +30,7 @@ def query_vector(store: LabStore, embedder: Embedder, text: str) -> list[float]:
 
 
 def retrieve(
-    store: LabStore, embedder: Embedder, query: str, k: int = 10, mode: str = "hybrid"
+    store: Store, embedder: Embedder, query: str, k: int = 10, mode: str = "hybrid"
 ) -> list[Hit]:
     # No query embedding when the model's fusion does not search its vectors (offline lexical).
     wants_vector = mode == "vector" or (mode == "hybrid" and plan_for(embedder.model).vector > 0)
@@ -51,7 +51,7 @@ def retrieved_sources(sources: list[SourceDoc], hits: list[Hit]) -> tuple[dict, 
     )
 
 
-def source_documents(store: LabStore, hits: list[Hit]) -> list[SourceDoc]:
+def source_documents(store: Store, hits: list[Hit]) -> list[SourceDoc]:
     """Group ranked hits by document (best document first) with its summary and excerpts."""
     order: list[str] = []
     excerpts: dict[str, list[str]] = {}
@@ -106,7 +106,7 @@ def render_output(question: str, answer_markdown: str, prompt: AnswerPrompt) -> 
 
 
 def generate_output(
-    store: LabStore,
+    store: Store,
     embedder: Embedder,
     writer: Writer,
     request_id: str,
@@ -122,7 +122,7 @@ def generate_output(
 
 
 def answer_from_sources(
-    store: LabStore,
+    store: Store,
     writer: Writer,
     request_id: str,
     question: str,
@@ -162,7 +162,7 @@ def answer_from_sources(
 
 
 def generate_digest(
-    store: LabStore, writer: Writer, day: str, start: datetime, end: datetime, token_budget: int
+    store: Store, writer: Writer, day: str, start: datetime, end: datetime, token_budget: int
 ) -> GeneratedOutput | None:
     """A digest of the documents ingested in [start, end), written from their summaries;
     None (and no model call) when nothing was ingested that day."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from lab_pipelines.inbox import InboxFile
-from lab_pipelines.store import ChunkRow, DocumentRow, LabStore
+from lab_pipelines.store import ChunkRow, DocumentRow, Store
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, content_hash
 from lab_pipelines.text.language import detect_language
@@ -32,7 +32,7 @@ class IngestReport:
 
 
 def ingest_documents(
-    store: LabStore, files: Mapping[str, InboxFile], doc_ids: Sequence[str], max_bytes: int
+    store: Store, files: Mapping[str, InboxFile], doc_ids: Sequence[str], max_bytes: int
 ) -> IngestReport:
     """Parse the files of ``doc_ids`` whose bytes changed; record skipped files with a reason."""
     report = IngestReport()
@@ -120,7 +120,7 @@ class ChunkReport:
 
 
 def plan_chunks(
-    store: LabStore, doc_ids: Sequence[str], max_chars: int, overlap_chars: int
+    store: Store, doc_ids: Sequence[str], max_chars: int, overlap_chars: int
 ) -> ChunkReport:
     """Re-chunk the documents whose text or chunker settings changed, in one commit."""
     report = ChunkReport()

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lab_pipelines.models.base import Summarizer, Summary
-from lab_pipelines.store import LabStore, SummaryRow
+from lab_pipelines.store import Store, SummaryRow
 from lab_pipelines.text.fingerprints import summary_key
 
 FLUSH_EVERY = 16  # summaries written per commit: a failed run keeps what it finished
@@ -24,7 +24,7 @@ class SummaryReport:
 
 
 def summarize_documents(
-    store: LabStore, summarizer: Summarizer, doc_ids: Sequence[str], parallel: int = 1
+    store: Store, summarizer: Summarizer, doc_ids: Sequence[str], parallel: int = 1
 ) -> SummaryReport:
     """Summarise documents whose summary key changed, ``parallel`` requests in flight."""
     started = time.perf_counter()

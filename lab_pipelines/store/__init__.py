@@ -1,5 +1,5 @@
 """LanceDB, the system of record: the tables (rows, vectors), their locked writes (table),
-index policy (indexes), migration (migrations), search (search), and ``LabStore`` over them."""
+index policy (indexes), migration (migrations), search (search), and ``Store`` over them."""
 
 from lab_pipelines.store.indexes import (
     HEAD_INDEX,
@@ -7,7 +7,6 @@ from lab_pipelines.store.indexes import (
     VECTOR_INDEX,
     VECTOR_INDEX_MIN_ROWS,
 )
-from lab_pipelines.store.lab_store import LabStore
 from lab_pipelines.store.rows import (
     CHUNKS,
     DOCUMENTS,
@@ -24,6 +23,7 @@ from lab_pipelines.store.rows import (
     UsageRow,
 )
 from lab_pipelines.store.search import Hit
+from lab_pipelines.store.store import Store
 from lab_pipelines.store.vectors import (
     EMBEDDINGS_PREFIX,
     EmbeddingRow,
@@ -48,7 +48,7 @@ __all__ = [
     "DocumentRow",
     "EmbeddingRow",
     "Hit",
-    "LabStore",
+    "Store",
     "OutputRow",
     "QueryVectorRow",
     "Row",

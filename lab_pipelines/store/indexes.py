@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from lancedb.index import IvfRq
 
+from lab_pipelines.store.ranking import VECTOR_INDEX_ROWS_PER_PARTITION, text_index_config
 from lab_pipelines.store.table import LockedTable
-from lab_pipelines.store_search import VECTOR_INDEX_ROWS_PER_PARTITION, text_index_config
 
 TEXT_INDEX = "text_idx"
 HEAD_INDEX = "head_idx"
@@ -17,7 +17,7 @@ VECTOR_INDEX = "vector_idx"
 # Below this many rows a flat scan is fast enough and an index would only cost its build.
 VECTOR_INDEX_MIN_ROWS = 10_000
 # IVF partitions: ~4096 rows each (LanceDB's guidance); the search options are in
-# lab_pipelines.store_search.
+# lab_pipelines.store.ranking.
 
 
 def refresh_vector_index(locked: LockedTable) -> None:

@@ -3,7 +3,7 @@
 The ``terms`` column's metadata names the version of the term function that filled it
 (lab_pipelines.text.index_terms.INDEX_TERMS_VERSION); a table of older terms, or without the
 ``head`` column, is re-tokenised from its stored text, the documents' titles and the chunks'
-headings, keeping its vectors. ``LabStore`` runs it when it opens a store.
+headings, keeping its vectors. ``Store`` runs it when it opens a store.
 """
 
 from __future__ import annotations

@@ -1,15 +1,15 @@
 """The store's search entry: one model's vector table ranked for a query, as hits.
 
 The ranking itself (full-text legs, vector leg, reciprocal-rank fusion) is
-lab_pipelines.store_search's; this turns a table and a query into ``Hit``s.
+lab_pipelines.store.ranking's; this turns a table and a query into ``Hit``s.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lab_pipelines.store.ranking import SearchPlan, plan_for, rank_rows
 from lab_pipelines.store.table import LockedTable
-from lab_pipelines.store_search import SearchPlan, plan_for, rank_rows
 from lab_pipelines.text.bilingual import translate_query
 from lab_pipelines.text.index_terms import index_terms
 

@@ -256,7 +256,7 @@ VARIANTS: dict[str, Callable[[str], list[str]]] = {
 
 
 # Bumped whenever index_terms or the index's analyser changes: a store indexed with another
-# version is re-tokenised (LabStore.replace_embeddings). v2: Kiwi morphemes instead of Hangul
+# version is re-tokenised (Store.replace_embeddings). v2: Kiwi morphemes instead of Hangul
 # words + bigrams; v3: phrasal verbs joined, English stemmed by the index (Snowball); v4:
 # Korean words cut by rule (korean_stem) instead of Kiwi; v5: the document's path words in
 # the head field (head_terms).

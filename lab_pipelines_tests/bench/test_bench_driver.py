@@ -70,11 +70,11 @@ def test_the_sim_is_the_double_with_node_b_speeds_steered_over_its_control_port(
 def test_the_benchmarks_read_the_store_through_its_named_queries(tmp_path: Path) -> None:
     from harness import embedding_rows, parsed_documents, table_rows
 
-    from lab_pipelines.store import LabStore
+    from lab_pipelines.store import Store
     from lab_pipelines_tests.store.builders import DIM, document, vectors
 
     project = BENCH.parent
-    store = LabStore(tmp_path / "lancedb")
+    store = Store(tmp_path / "lancedb")
     store.upsert_documents([document("a.md"), document("b.md"), document("x.bin", "skipped")])
     store.replace_embeddings("bge-m3", DIM, ["a.md"], vectors("a.md", ["one", "two"]))
     store.replace_embeddings("bge-m3", DIM, ["b.md"], vectors("b.md", ["three"]))

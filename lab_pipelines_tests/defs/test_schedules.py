@@ -13,7 +13,7 @@ from lab_pipelines.defs.dagster_private import (
 )
 from lab_pipelines.defs.generate.assets import daily_digest
 from lab_pipelines.defs.resources import build_resources
-from lab_pipelines.store import OUTPUTS, LabStore
+from lab_pipelines.store import OUTPUTS, Store
 from lab_pipelines_tests.daemon import dagster_dev
 from lab_pipelines_tests.fixtures import SAMPLES
 from lab_pipelines_tests.runs import materialize_lab
@@ -42,7 +42,7 @@ def test_the_night_backfill_finds_what_the_sensor_cannot_see(tmp_path):
     shutil.copytree(SAMPLES / "inbox", tmp_path / "inbox")
     every_minute = {"LAB_NIGHT_BACKFILL_CRON": "* * * * *", "LAB_SENSOR_INTERVAL_S": "3"}
     with dagster_dev(tmp_path, **every_minute) as dev:
-        store = LabStore(dev.data / "lancedb")
+        store = Store(dev.data / "lancedb")
         dev.wait_until(lambda: store.count("summaries") == 6, 300, "the sensor's run")
         since = time.time()
         dev.wait_until(
@@ -92,11 +92,11 @@ def test_the_daily_digest_cites_the_documents_of_the_day(lab):
         [daily_digest],
         partition_key=seoul_today,
         instance=instance,
-        resources={k: resources[k] for k in ("lance", "text_writer", "telemetry")},
+        resources={k: resources[k] for k in ("store", "text_writer", "telemetry")},
         selection=[daily_digest],
     )
     assert result.success, today
-    store = LabStore(lab.settings.lancedb_dir)
+    store = Store(lab.settings.lancedb_dir)
     (digest,) = store.read(OUTPUTS, None, f"request_id = 'digest/{seoul_today}'")
     assert len(digest["cited_doc_ids"]) == 6
     assert (lab.settings.outputs_dir / "digest" / f"{seoul_today}.md").exists()

@@ -19,7 +19,7 @@ import pytest
 
 from lab_pipelines.cli import main
 from lab_pipelines.defs.dagster_private import InstigatorType
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.daemon import DagsterDev, dagster_dev
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 
@@ -96,7 +96,7 @@ def test_a_failed_runs_documents_are_asked_for_again_on_a_later_tick(tmp_path, f
     assert by_attempt["1"].status == dg.DagsterRunStatus.FAILURE
     assert by_attempt["2"].status == dg.DagsterRunStatus.SUCCESS
     assert by_attempt["2"].tags["lab/documents"] == "3"
-    store = LabStore(tmp_path / "data" / "lancedb")
+    store = Store(tmp_path / "data" / "lancedb")
     assert set(store.summaries([f"doc-{i}.md" for i in range(3)])) == {
         f"doc-{i}.md" for i in range(3)
     }
@@ -164,7 +164,7 @@ def test_drop_edit_revert_delete_and_drop_again_each_reach_search(
     (dev.inbox / "lifecycle").mkdir()
     note = dev.inbox / "lifecycle" / "note.md"
     doc_id = "lifecycle/note.md"
-    store = LabStore(dev.data / "lancedb")
+    store = Store(dev.data / "lancedb")
     steps = [("drop", FIRST, "quokka"), ("edit", EDITED, "marmot"), ("revert", FIRST, "quokka")]
     for step, text, word in steps:
         since = time.time()
@@ -202,7 +202,7 @@ def test_a_request_deleted_and_re_added_is_answered_again(shared_dev: DagsterDev
     (dev.inbox / "answers" / "node.md").write_text(WOMBAT, encoding="utf-8")
     question = dev.requests / "census.md"
     question.write_text(QUESTION, encoding="utf-8")
-    store = LabStore(dev.data / "lancedb")
+    store = Store(dev.data / "lancedb")
     answered = lambda: store.count("outputs", "request_id = 'census.md'") == 1  # noqa: E731
     dev.wait_until(answered, 240, "the first answer")
     question.unlink()
@@ -244,7 +244,7 @@ def test_a_document_deleted_while_a_queued_run_covers_it(shared_dev: DagsterDev)
         with instance(dev) as inst:  # the pools as they were (the shipped limit of 1)
             for pool in ("ollama", "lancedb"):
                 inst.event_log_storage.set_concurrency_slots(pool, limits.get(pool, 1))
-    store = LabStore(dev.data / "lancedb")
+    store = Store(dev.data / "lancedb")
 
     def finished() -> dg.DagsterRun | None:
         with instance(dev) as inst:

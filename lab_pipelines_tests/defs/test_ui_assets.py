@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.browser import (
     Screens,
     chromium_page,
@@ -54,7 +54,7 @@ def test_a_partition_page_shows_its_own_preview_and_ad_hoc_asks_first(tmp_path: 
         )
         runs = {dev.materialization_runs("summaries", d)[0] for d in DOCS}
         assert len(runs) == 1, "both documents were meant to share one ranged run"
-        summaries = LabStore(dev.data / "lancedb").summaries(list(DOCS))
+        summaries = Store(dev.data / "lancedb").summaries(list(DOCS))
 
         with chromium_page() as page:
             screens = Screens(page, tmp_path / "screens", prefix="assets-")

@@ -27,8 +27,8 @@ from lab_pipelines.defs.ingest.sensors import inbox_sensor
 from lab_pipelines.defs.monitoring.sensors import run_failure_metrics
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
 )
 from lab_pipelines.metrics import JOB, METRICS
@@ -88,7 +88,7 @@ def tick_inbox_sensor(
         "inbox": InboxResource(
             inbox_dir=str(settings.inbox), requests_dir=str(settings.requests), settle_s=0
         ),
-        "lance": LanceStoreResource(data_dir=str(settings.data)),
+        "store": StoreResource(data_dir=str(settings.data)),
         "local_models": LocalModelsResource(backend="live", ollama_host=ollama_url),
         "telemetry": telemetry,
     }

@@ -11,8 +11,8 @@ import dagster as dg
 from lab_pipelines.defs.ingest.sensors import inbox_sensor
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
 )
 from lab_pipelines.metrics import JOB
@@ -73,7 +73,7 @@ def sensor_resources(
         "inbox": InboxResource(
             inbox_dir=str(settings.inbox), requests_dir=str(settings.requests), settle_s=0
         ),
-        "lance": LanceStoreResource(data_dir=str(settings.data)),
+        "store": StoreResource(data_dir=str(settings.data)),
         "local_models": local_models,
         "telemetry": TelemetryResource(pushgateway_url=pushgateway.url),
     }

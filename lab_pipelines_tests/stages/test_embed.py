@@ -7,12 +7,12 @@ import pytest
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.stages.generate import query_vector
-from lab_pipelines.store import ChunkRow, DocumentRow, LabStore
+from lab_pipelines.store import ChunkRow, DocumentRow, Store
 from lab_pipelines_tests.doubles.ollama_models import candidate_models
 
 
-def store_with_one_document(root) -> LabStore:
-    store = LabStore(root)
+def store_with_one_document(root) -> Store:
+    store = Store(root)
     store.upsert_documents(
         [
             DocumentRow(

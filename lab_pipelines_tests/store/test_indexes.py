@@ -1,11 +1,11 @@
 """The index policy: full-text indexes on both term columns, no vector index while small."""
 
-from lab_pipelines.store import HEAD_INDEX, TEXT_INDEX, LabStore
+from lab_pipelines.store import HEAD_INDEX, TEXT_INDEX, Store
 from lab_pipelines_tests.store.builders import DIM, vectors
 
 
 def test_small_tables_get_text_indexes_and_no_vector_index(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.replace_embeddings("m", DIM, ["a"], vectors("a", ["one", "two"]))
     store.refresh_text_index("m")
     store.refresh_vector_index("m")
@@ -14,7 +14,7 @@ def test_small_tables_get_text_indexes_and_no_vector_index(tmp_path):
 
 
 def test_refreshing_a_missing_table_does_nothing(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.refresh_text_index("m")
     store.refresh_vector_index("m")
     assert store.table_names() == []

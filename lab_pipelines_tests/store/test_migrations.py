@@ -2,11 +2,11 @@
 
 import pyarrow as pa
 
-from lab_pipelines.store import LabStore, embeddings_schema
+from lab_pipelines.store import Store, embeddings_schema
 from lab_pipelines_tests.store.builders import DIM, chunk, document, vectors
 
 
-def _old_table(store: LabStore) -> None:
+def _old_table(store: Store) -> None:
     """v1 of the vector table: ``terms`` without a version, no ``head`` column."""
     old = pa.schema([f for f in embeddings_schema(DIM) if f.name not in ("terms", "head")])
     old = old.append(pa.field("terms", pa.string()))
@@ -18,11 +18,11 @@ def _old_table(store: LabStore) -> None:
 
 
 def test_opening_a_store_of_older_terms_retokenises_it(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.upsert_documents([document("ko", title="Backups")])
     store.replace_chunks(["ko"], [chunk("ko", heading="Nightly")])
     _old_table(store)
-    assert LabStore(tmp_path).migrate() == []  # opening it already migrated it
+    assert Store(tmp_path).migrate() == []  # opening it already migrated it
     stored = {r["row_id"]: r for r in store.read("embeddings__m")}
     assert stored["ko#0"]["terms"] != "stale" and "백업" in stored["ko#0"]["terms"].split()
     assert stored["ko#0"]["head"].split() == ["backups", "nightly", "ko"]  # title, heading, path
@@ -32,7 +32,7 @@ def test_opening_a_store_of_older_terms_retokenises_it(tmp_path):
 
 
 def test_migrate_names_what_it_migrated_once(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     _old_table(store)
     assert store.migrate() == ["embeddings__m"]
     assert store.migrate() == []

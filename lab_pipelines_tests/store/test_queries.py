@@ -2,12 +2,12 @@
 
 from datetime import UTC, datetime
 
-from lab_pipelines.store import LabStore, OutputRow
+from lab_pipelines.store import OutputRow, Store
 from lab_pipelines_tests.store.builders import document, usage
 
 
 def test_documents_by_status(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.upsert_documents([document("b.md"), document("a.md"), document("x.bin", "skipped")])
     assert store.ok_document_ids() == ["a.md", "b.md"]
     assert store.count_documents("ok") == 2
@@ -20,7 +20,7 @@ def test_documents_by_status(tmp_path):
 
 
 def test_usage_by_asset_and_day(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.record_usage(
         [
             usage("1", "summaries", "2026-12-01"),
@@ -35,7 +35,7 @@ def test_usage_by_asset_and_day(tmp_path):
 
 
 def test_outputs_are_read_back_as_written(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     now = datetime.now(UTC)
     row = OutputRow("it's.md", "q?", "# q", ["a.md"], "m", "offline", 1, 2, 0, "key", now)
     store.upsert_output(row)

@@ -2,7 +2,7 @@
 
 from dataclasses import fields
 
-from lab_pipelines.store import EmbeddingRow, LabStore, embeddings_schema
+from lab_pipelines.store import EmbeddingRow, Store, embeddings_schema
 from lab_pipelines.store.rows import ROW_SCHEMAS
 from lab_pipelines_tests.store.builders import DIM, chunk, document, vectors
 
@@ -13,7 +13,7 @@ def test_every_row_class_has_its_schemas_columns_in_order():
 
 
 def test_rows_read_back_as_their_records(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     doc = document("a.md", title="Backups")
     store.upsert_documents([doc])
     store.replace_chunks(["a.md"], [chunk("a.md", heading="Nightly")])

@@ -1,11 +1,11 @@
 """The store's search: Korean particles, the translated leg, the boosted title and heading."""
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines_tests.store.builders import DIM, vectors
 
 
 def test_hybrid_search_finds_korean_words_with_particles(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     data = vectors("ko", ["매일 밤 백업을 한다", "파드를 스케줄링한다"]) + vectors(
         "en", ["nightly backup"]
     )
@@ -18,7 +18,7 @@ def test_hybrid_search_finds_korean_words_with_particles(tmp_path):
 
 
 def test_title_and_heading_weigh_above_the_body(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     # Same body text; only one of them is *about* it (title or heading).
     data = vectors("body", ["restore a backup"], head="Networking") + vectors(
         "head", ["restore a backup"], head="Backup and restore"
@@ -30,4 +30,4 @@ def test_title_and_heading_weigh_above_the_body(tmp_path):
 
 
 def test_a_model_without_a_table_finds_nothing(tmp_path):
-    assert LabStore(tmp_path).search("never-used", "backup", [0.0] * DIM) == []
+    assert Store(tmp_path).search("never-used", "backup", [0.0] * DIM) == []

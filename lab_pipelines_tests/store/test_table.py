@@ -4,13 +4,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from lab_pipelines.store import LabStore
+from lab_pipelines.store import Store
 from lab_pipelines.store.rows import USAGE
 from lab_pipelines_tests.store.builders import DIM, chunk, usage, vectors
 
 
 def test_replacing_a_documents_vectors_is_one_swap_scoped_to_it(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.replace_embeddings(
         "m", DIM, ["a", "b"], vectors("a", ["one", "two", "three"]) + vectors("b", ["x"])
     )
@@ -22,7 +22,7 @@ def test_replacing_a_documents_vectors_is_one_swap_scoped_to_it(tmp_path):
 
 
 def test_delete_documents_removes_every_table_row(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.replace_embeddings("m", DIM, ["a"], vectors("a", ["one"]))
     store.replace_chunks(["a"], [chunk("a")])
     store.delete_documents(["a"])
@@ -31,7 +31,7 @@ def test_delete_documents_removes_every_table_row(tmp_path):
 
 
 def test_doc_ids_with_quotes_are_safe_in_filters(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.replace_embeddings("m", DIM, ["it's.md"], vectors("it's.md", ["text"]))
     assert store.embedding_keys("m", ["it's.md"]) == {"it's.md": {("it's.md#0", "k-text")}}
     store.delete_documents_vectors("m", ["it's.md"])
@@ -39,15 +39,15 @@ def test_doc_ids_with_quotes_are_safe_in_filters(tmp_path):
 
 
 def test_another_dimension_is_refused_with_the_fix(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     store.replace_embeddings("m", DIM, ["a"], vectors("a", ["one"]))
     with pytest.raises(ValueError, match="reset-embeddings m"):
         store.replace_embeddings("m", 8, ["a"], [])
 
 
 def test_concurrent_upserts_of_one_key_leave_one_row(tmp_path):
-    store = LabStore(tmp_path)
+    store = Store(tmp_path)
     rows = [usage("run:step:m", calls=n) for n in range(6)]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        list(pool.map(lambda r: LabStore(tmp_path).record_usage([r]), rows))
+        list(pool.map(lambda r: Store(tmp_path).record_usage([r]), rows))
     assert store.count(USAGE) == 1  # the writer lock serialises the merge_inserts

@@ -8,7 +8,7 @@ from lab_pipelines.defs.checks import partition_check_results, partition_check_s
 from lab_pipelines.defs.ingest.assets import chunks
 from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import range_totals
-from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource, TelemetryResource
+from lab_pipelines.defs.resources import LocalModelsResource, StoreResource, TelemetryResource
 from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
@@ -38,15 +38,15 @@ from lab_pipelines.store import embeddings_table_name
 def embeddings(
     context: dg.AssetExecutionContext,
     local_models: LocalModelsResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     telemetry: TelemetryResource,
 ) -> Iterator[dg.MaterializeResult | dg.Output | dg.AssetCheckEvaluation]:
     embedder = local_models.embedder()
-    store = lance.store()
+    store = store.open()
     keys = context.partition_keys
     report = embed_documents(store, embedder, keys)
     observed = observe_step(
-        context, telemetry, lance, embedder, documents=len(report.updated), seconds=report.seconds
+        context, telemetry, store, embedder, documents=len(report.updated), seconds=report.seconds
     )
     yield dg.MaterializeResult(
         metadata={

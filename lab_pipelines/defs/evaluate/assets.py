@@ -13,8 +13,8 @@ from lab_pipelines.defs.evaluate.partitions import (
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
     TextWriterResource,
 )
@@ -47,13 +47,13 @@ def _evaluation(
     )
     def _evaluate(
         context: dg.AssetExecutionContext,
-        lance: LanceStoreResource,
+        store: StoreResource,
         local_models: LocalModelsResource,
         text_writer: TextWriterResource,
         telemetry: TelemetryResource,
         evaluation: EvaluationResource,
     ) -> dg.MaterializeResult:
-        resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
+        resources = runner.EvalResources(store, local_models, text_writer, telemetry, evaluation)
         evaluate = runner.EVALUATE[kind]
         return dg.MaterializeResult(metadata=evaluate(context, context.partition_key, resources))
 
@@ -111,8 +111,8 @@ EVAL_ASSETS = {EMBEDDING: retrieval_eval, SUMMARY: summary_eval, WRITER: writer_
 def model_leaderboard(
     context: dg.AssetExecutionContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     evaluation: EvaluationResource,
 ) -> dg.MaterializeResult:
-    _, metadata = board.leaderboard(context.instance, inbox, lance, evaluation)
+    _, metadata = board.leaderboard(context.instance, inbox, store, evaluation)
     return dg.MaterializeResult(metadata=metadata)

@@ -10,7 +10,7 @@ import dagster as dg
 from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.evaluate.runner import as_metadata, latest_figures
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
+from lab_pipelines.defs.resources import InboxResource, StoreResource
 from lab_pipelines.evaluation.backlog import backlog_of, night_window_hours
 from lab_pipelines.evaluation.candidates import EMBEDDING, KINDS, SUMMARY, WRITER
 from lab_pipelines.evaluation.leaderboard import BOARDS, Leaderboard, build_leaderboard
@@ -21,7 +21,7 @@ from lab_pipelines.stages.freshness import stale_documents
 def leaderboard(
     instance: dg.DagsterInstance,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     evaluation: EvaluationResource,
 ) -> tuple[Leaderboard, dict]:
     """The leaderboard of every candidate's latest evaluation, and its metadata."""
@@ -30,7 +30,7 @@ def leaderboard(
         kind: {c: f for c in candidates[kind] if (f := latest_figures(instance, kind, c))}
         for kind in KINDS
     }
-    store = lance.store()
+    store = store.open()
     files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir))}
     stale = stale_documents(
         store,

@@ -13,8 +13,8 @@ from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.pools import OLLAMA_POOL
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
     TextWriterResource,
 )
@@ -34,13 +34,13 @@ class Selection(dg.Config):
 def evaluate_candidates(
     context: dg.OpExecutionContext,
     config: Selection,
-    lance: LanceStoreResource,
+    store: StoreResource,
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
     telemetry: TelemetryResource,
     evaluation: EvaluationResource,
 ) -> None:
-    resources = runner.EvalResources(lance, local_models, text_writer, telemetry, evaluation)
+    resources = runner.EvalResources(store, local_models, text_writer, telemetry, evaluation)
     candidates = runner.configured_candidates(evaluation)
     for added in runner.register_candidates(context.instance, candidates):
         context.log.info(f"new candidate partition {added}")
@@ -67,10 +67,10 @@ def evaluate_candidates(
 def publish_leaderboard(
     context: dg.OpExecutionContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     evaluation: EvaluationResource,
 ) -> None:
-    _, metadata = board.leaderboard(context.instance, inbox, lance, evaluation)
+    _, metadata = board.leaderboard(context.instance, inbox, store, evaluation)
     context.log_event(dg.AssetMaterialization(asset_key="model_leaderboard", metadata=metadata))
 
 

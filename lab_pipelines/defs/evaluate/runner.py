@@ -13,8 +13,8 @@ from lab_pipelines.costs import price_book
 from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
 from lab_pipelines.defs.evaluate.resources import EvaluationResource
 from lab_pipelines.defs.resources import (
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
     TextWriterResource,
     backend_factory,
@@ -33,7 +33,7 @@ from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
 from lab_pipelines.settings import OFFLINE
-from lab_pipelines.store import DOCUMENTS, LabStore
+from lab_pipelines.store import DOCUMENTS, Store
 from lab_pipelines.usage import ledger_row
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext
@@ -42,7 +42,7 @@ ASSET_OF = {EMBEDDING: "retrieval_eval", SUMMARY: "summary_eval", WRITER: "write
 
 @dataclass(frozen=True)
 class EvalResources:
-    lance: LanceStoreResource
+    store: StoreResource
     local_models: LocalModelsResource
     text_writer: TextWriterResource
     telemetry: TelemetryResource
@@ -106,7 +106,7 @@ def latest_figures(instance: dg.DagsterInstance, kind: str, candidate: str) -> d
 def _record(
     context: Context,
     res: EvalResources,
-    store: LabStore,
+    store: Store,
     asset: str,
     model: Summarizer | Embedder | Writer,
     documents: int,
@@ -136,7 +136,7 @@ def _record(
     store.record_usage(rows)
 
 
-def _questions(evaluation: EvaluationResource, store: LabStore) -> tuple[list[EvalQuestion], int]:
+def _questions(evaluation: EvaluationResource, store: Store) -> tuple[list[EvalQuestion], int]:
     """The set's questions that name at least one stored document, and how many did not."""
     stored = {r["doc_id"] for r in store.read(DOCUMENTS, ["doc_id"])}
     questions = read_questions(Path(evaluation.questions_file))
@@ -162,7 +162,7 @@ def _judge(evaluation: EvaluationResource, text_writer: TextWriterResource) -> J
 
 
 def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> dict:
-    store: LabStore = res.lance.store()
+    store: Store = res.store.open()
     build = factory(res.local_models, res.text_writer)
     embedder = build.embedder(candidate)
     questions, skipped = _questions(res.evaluation, store)
@@ -202,7 +202,7 @@ def evaluate_embedding(context: Context, candidate: str, res: EvalResources) -> 
 
 
 def evaluate_summary(context: Context, candidate: str, res: EvalResources) -> dict:
-    store: LabStore = res.lance.store()
+    store: Store = res.store.open()
     evaluation: EvaluationResource = res.evaluation
     build = factory(res.local_models, res.text_writer)
     summarizer = build.summarizer(candidate)
@@ -228,7 +228,7 @@ def evaluate_summary(context: Context, candidate: str, res: EvalResources) -> di
 
 
 def evaluate_writer(context: Context, candidate: str, res: EvalResources) -> dict:
-    store: LabStore = res.lance.store()
+    store: Store = res.store.open()
     text_writer: TextWriterResource = res.text_writer
     writer_model = factory(res.local_models, text_writer).writer(candidate)
     if writer_model.backend == "gemini":

@@ -15,8 +15,8 @@ from lab_pipelines.defs.generate.partitions import daily_partitions, request_par
 from lab_pipelines.defs.metadata import per_partition, preview, range_totals
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
     TextWriterResource,
 )
@@ -85,14 +85,15 @@ def _output_metadata(output: GeneratedOutput, path: Path) -> dict:
 def generated_outputs(
     context: dg.AssetExecutionContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
     telemetry: TelemetryResource,
 ) -> Iterator[dg.MaterializeResult | dg.Output | dg.AssetCheckEvaluation]:
     started = time.perf_counter()
     requests = {f.doc_id: f for f in request_files(Path(inbox.requests_dir))}
-    store, embedder, writer = lance.store(), local_models.embedder(), text_writer.writer()
+    outputs = store.outputs_dir
+    store, embedder, writer = store.open(), local_models.embedder(), text_writer.writer()
     own: dict[str, dict] = {}  # request id → its output's metadata, for its own partition
     for request_id in context.partition_keys:
         request = requests.get(request_id)
@@ -106,13 +107,13 @@ def generated_outputs(
         output = generate_output(
             store, embedder, writer, request_id, question, text_writer.prompt_token_budget
         )
-        path = write_output_file(Path(lance.data_dir) / "outputs", output)
+        path = write_output_file(outputs, output)
         own[request_id] = _output_metadata(output, path)
     per_partition(context, own)
     regenerated = sum(1 for m in own.values() if m["regenerated"])  # outputs actually written
     seconds = time.perf_counter() - started
     observed = observe_step(
-        context, telemetry, lance, writer, documents=regenerated, seconds=seconds
+        context, telemetry, store, writer, documents=regenerated, seconds=seconds
     )
     yield dg.MaterializeResult(metadata=range_totals(context.partition_keys, observed))
     yield from partition_check_results(context, store)
@@ -143,7 +144,7 @@ class Question(dg.Config):
 def ad_hoc_output(
     context: dg.AssetExecutionContext,
     config: Question,
-    lance: LanceStoreResource,
+    store: StoreResource,
     local_models: LocalModelsResource,
     text_writer: TextWriterResource,
     telemetry: TelemetryResource,
@@ -152,18 +153,19 @@ def ad_hoc_output(
     if not config.question.strip():
         raise dg.Failure("the question is empty: set `question` in the launchpad's run config")
     writer = text_writer.writer()
+    outputs, store = store.outputs_dir, store.open()
     request_id = "ad-hoc/" + fingerprint(config.question.strip())[:12]
     output = generate_output(
-        lance.store(),
+        store,
         local_models.embedder(),
         writer,
         request_id,
         config.question,
         text_writer.prompt_token_budget,
     )
-    path = write_output_file(Path(lance.data_dir) / "outputs", output)
+    path = write_output_file(outputs, output)
     seconds = time.perf_counter() - started
-    observed = observe_step(context, telemetry, lance, writer, documents=1, seconds=seconds)
+    observed = observe_step(context, telemetry, store, writer, documents=1, seconds=seconds)
     return dg.MaterializeResult(metadata={**observed, **_output_metadata(output, path)})
 
 
@@ -184,15 +186,16 @@ def ad_hoc_output(
 )
 def daily_digest(
     context: dg.AssetExecutionContext,
-    lance: LanceStoreResource,
+    store: StoreResource,
     text_writer: TextWriterResource,
     telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
     window = context.partition_time_window
     writer = text_writer.writer()
+    outputs, store = store.outputs_dir, store.open()
     output = generate_digest(
-        lance.store(),
+        store,
         writer,
         context.partition_key,
         window.start,
@@ -202,9 +205,9 @@ def daily_digest(
     seconds = time.perf_counter() - started
     if output is None:
         return dg.MaterializeResult(metadata={"documents": 0, "model_calls": 0})
-    path = write_output_file(Path(lance.data_dir) / "outputs", output)
+    path = write_output_file(outputs, output)
     n = len(output.prompt.sources) if output.answer is not None else 0
-    observed = observe_step(context, telemetry, lance, writer, documents=n, seconds=seconds)
+    observed = observe_step(context, telemetry, store, writer, documents=n, seconds=seconds)
     return dg.MaterializeResult(
         metadata={"documents": n, **observed, **_output_metadata(output, path)}
     )

@@ -8,7 +8,7 @@ from lab_pipelines.batching import MAX_PARTITIONS_PER_RUN
 from lab_pipelines.defs.folder_sensor import begin, runs_in_flight
 from lab_pipelines.defs.generate.partitions import request_partitions
 from lab_pipelines.defs.jobs import document_pipeline, generation
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource
+from lab_pipelines.defs.resources import InboxResource, StoreResource
 from lab_pipelines.defs.sensor_state import latest_index, unindexed
 from lab_pipelines.defs.step_options import FOLDER_SENSOR
 from lab_pipelines.inbox import request_files, scan_inbox
@@ -25,7 +25,7 @@ from lab_pipelines.inbox import request_files, scan_inbox
     ),
 )
 def requests_sensor(
-    context: dg.SensorEvaluationContext, inbox: InboxResource, lance: LanceStoreResource
+    context: dg.SensorEvaluationContext, inbox: InboxResource, store: StoreResource
 ) -> dg.SensorResult | dg.SkipReason:
     ingesting = runs_in_flight(context.instance, document_pipeline.name)
     if ingesting:
@@ -44,7 +44,7 @@ def requests_sensor(
         files,
         inbox.settle_s,
     )
-    store = lance.store()
+    store = store.open()
     for request_id in tick.deletable:
         store.delete_output(request_id)
     return tick.result(

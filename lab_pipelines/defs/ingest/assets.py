@@ -7,7 +7,7 @@ import dagster as dg
 
 from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import counts_table, per_partition, range_totals
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, TelemetryResource
+from lab_pipelines.defs.resources import InboxResource, StoreResource, TelemetryResource
 from lab_pipelines.defs.step_options import LANCEDB_STEP
 from lab_pipelines.defs.telemetry import NoModel, observe_step
 from lab_pipelines.inbox import scan_inbox
@@ -30,14 +30,13 @@ from lab_pipelines.text.fingerprints import CHUNKER_VERSION, PARSER_VERSION
 def documents(
     context: dg.AssetExecutionContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
+    store = store.open()
     files = {f.doc_id: f for f in scan_inbox(Path(inbox.inbox_dir))}
-    report = ingest_documents(
-        lance.store(), files, context.partition_keys, inbox.max_file_mb * 1_000_000
-    )
+    report = ingest_documents(store, files, context.partition_keys, inbox.max_file_mb * 1_000_000)
     for doc_id, reason in report.skipped.items():
         context.log.warning(f"skipped {doc_id}: {reason}")
     # Only the documents that were not ingested get facts of their own: each call costs Dagster
@@ -51,7 +50,7 @@ def documents(
     )
     seconds = time.perf_counter() - started
     observe_step(
-        context, telemetry, lance, NoModel("parser"), documents=len(report.parsed), seconds=seconds
+        context, telemetry, store, NoModel("parser"), documents=len(report.parsed), seconds=seconds
     )
     return dg.MaterializeResult(
         metadata=range_totals(
@@ -86,18 +85,18 @@ def documents(
 def chunks(
     context: dg.AssetExecutionContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     telemetry: TelemetryResource,
 ) -> dg.MaterializeResult:
     started = time.perf_counter()
-    store = lance.store()
+    store = store.open()
     keys = context.partition_keys
     report = plan_chunks(store, keys, inbox.chunk_chars, inbox.chunk_overlap_chars)
     seconds = time.perf_counter() - started
     observe_step(
         context,
         telemetry,
-        lance,
+        store,
         NoModel("chunker"),
         documents=len(report.planned),
         seconds=seconds,

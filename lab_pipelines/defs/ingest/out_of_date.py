@@ -3,9 +3,10 @@ night backfill re-runs, and what `lab-pipelines run` asks the inbox sensor to ca
 
 from collections.abc import Collection
 
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
+from lab_pipelines.defs.resources import InboxResource, LocalModelsResource
 from lab_pipelines.inbox import InboxFile
 from lab_pipelines.stages.freshness import stale_documents
+from lab_pipelines.store import Store
 from lab_pipelines.watch import InboxState
 
 
@@ -14,7 +15,7 @@ def out_of_date(
     index: InboxState,
     partitions: Collection[str],
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: Store,
     local_models: LocalModelsResource,
 ) -> tuple[dict[str, str], int]:
     """(doc_id → why it is not current, how many documents were looked at).
@@ -25,7 +26,7 @@ def out_of_date(
     keys = set(partitions)
     current = {f.doc_id: f for f in files if f.doc_id in indexed and f.doc_id in keys}
     stale = stale_documents(
-        lance.store(),
+        store,
         current,
         summary_model=local_models.summary_model_name(),
         embedding_model=local_models.embedding_model_name(),

@@ -11,7 +11,7 @@ from lab_pipelines.defs.folder_sensor import ranged_run_requests, run_spans, run
 from lab_pipelines.defs.ingest.out_of_date import out_of_date
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
-from lab_pipelines.defs.resources import InboxResource, LanceStoreResource, LocalModelsResource
+from lab_pipelines.defs.resources import InboxResource, LocalModelsResource, StoreResource
 from lab_pipelines.defs.sensor_state import latest_index
 from lab_pipelines.defs.step_options import LAB_SCHEDULE
 from lab_pipelines.inbox import scan_inbox
@@ -44,13 +44,13 @@ def partitions_in_flight(instance: dg.DagsterInstance, keys: list[str]) -> set[s
 def night_backfill(
     context: dg.ScheduleEvaluationContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     local_models: LocalModelsResource,
 ) -> dg.SkipReason | list[dg.RunRequest]:
     keys = context.instance.get_dynamic_partitions(document_partitions.name)
     files = scan_inbox(Path(inbox.inbox_dir))
     index = latest_index(context.instance, "inbox_sensor")
-    stale, looked_at = out_of_date(files, index, keys, inbox, lance, local_models)
+    stale, looked_at = out_of_date(files, index, keys, inbox, store.open(), local_models)
     busy = partitions_in_flight(context.instance, keys)
     wanted = {doc_id for doc_id in stale if doc_id not in busy}
     if not wanted:

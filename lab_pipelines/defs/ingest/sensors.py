@@ -12,8 +12,8 @@ from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.jobs import document_pipeline
 from lab_pipelines.defs.resources import (
     InboxResource,
-    LanceStoreResource,
     LocalModelsResource,
+    StoreResource,
     TelemetryResource,
 )
 from lab_pipelines.defs.sensor_state import catch_up_asked
@@ -36,7 +36,7 @@ from lab_pipelines.metrics import gauges_registry, push
 def inbox_sensor(
     context: dg.SensorEvaluationContext,
     inbox: InboxResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     local_models: LocalModelsResource,
     telemetry: TelemetryResource,
 ) -> dg.SensorResult:
@@ -52,11 +52,11 @@ def inbox_sensor(
         inbox.settle_s,
     )
     if tick.deletable:
-        lance.store().delete_documents(tick.deletable)
+        store.open().delete_documents(tick.deletable)
     run_requests = tick.run_requests(MAX_PARTITIONS_PER_RUN)
     asked = catch_up_asked(context.instance, "inbox_sensor")
     if asked != tick.cursor.caught_up:
-        stale, _ = out_of_date(files, tick.new_state, tick.order, inbox, lance, local_models)
+        stale, _ = out_of_date(files, tick.new_state, tick.order, inbox, store.open(), local_models)
         run_requests += tick.catch_up_requests(asked, sorted(stale), MAX_PARTITIONS_PER_RUN)
         context.log.info(f"catch-up {asked}: {len(stale)} documents out of date in the store")
     changes = tick.changes

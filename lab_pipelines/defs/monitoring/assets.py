@@ -1,12 +1,10 @@
 """cost_ledger: what the lab spent on Gemini and what running the bulk locally saved."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from lab_pipelines.costs import price_book
 from lab_pipelines.defs.generate.assets import daily_digest, generated_outputs
-from lab_pipelines.defs.resources import LanceStoreResource
+from lab_pipelines.defs.resources import StoreResource
 from lab_pipelines.defs.step_options import COMPUTE_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.usage import build_cost_ledger
@@ -30,11 +28,11 @@ from lab_pipelines.usage import build_cost_ledger
         "headline."
     ),
 )
-def cost_ledger(lance: LanceStoreResource) -> dg.MaterializeResult:
-    ledger = build_cost_ledger(lance.store())
+def cost_ledger(store: StoreResource) -> dg.MaterializeResult:
+    ledger = build_cost_ledger(store.open())
     book = price_book()
     report = ledger.markdown(book.read_on)
-    path = Path(lance.data_dir) / "outputs" / "cost_ledger.md"
+    path = store.outputs_dir / "cost_ledger.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(report, encoding="utf-8")
     return dg.MaterializeResult(

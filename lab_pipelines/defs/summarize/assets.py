@@ -8,7 +8,7 @@ from lab_pipelines.defs.checks import partition_check_results, partition_check_s
 from lab_pipelines.defs.ingest.assets import documents
 from lab_pipelines.defs.ingest.partitions import PER_DOCUMENT
 from lab_pipelines.defs.metadata import per_partition, preview, range_totals
-from lab_pipelines.defs.resources import LanceStoreResource, LocalModelsResource, TelemetryResource
+from lab_pipelines.defs.resources import LocalModelsResource, StoreResource, TelemetryResource
 from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.settings import load_settings
@@ -34,16 +34,16 @@ from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
 def summaries(
     context: dg.AssetExecutionContext,
     local_models: LocalModelsResource,
-    lance: LanceStoreResource,
+    store: StoreResource,
     telemetry: TelemetryResource,
 ) -> Iterator[dg.MaterializeResult | dg.Output | dg.AssetCheckEvaluation]:
     summarizer = local_models.summarizer()
     parallel = local_models.parallel if summarizer.backend != "offline" else 1
-    store = lance.store()
+    store = store.open()
     keys = context.partition_keys
     report = summarize_documents(store, summarizer, keys, parallel)
     observed = observe_step(
-        context, telemetry, lance, summarizer, documents=len(report.written), seconds=report.seconds
+        context, telemetry, store, summarizer, documents=len(report.written), seconds=report.seconds
     )
     # Every partition shows its own summary, new or reused (the range's totals are labelled).
     per_partition(

@@ -173,7 +173,7 @@ def rank_rows(
         partitions = table.count_rows() / VECTOR_INDEX_ROWS_PER_PARTITION
         found = (
             table.search(query_vector, vector_column_name="vector")
-            # Only used once the table has a vector index (see LabStore.refresh_vector_index).
+            # Only used once the table has a vector index (see Store.refresh_vector_index).
             .nprobes(max(VECTOR_NPROBES, int(VECTOR_PROBE_SHARE * partitions)))
             .refine_factor(VECTOR_REFINE_FACTOR)
             .select([*columns, "_distance"])

@@ -1,11 +1,11 @@
-"""Ranking by lab_pipelines.store_search over a real LanceDB table with its full-text indexes."""
+"""Ranking by lab_pipelines.store.ranking over a real LanceDB table with its full-text indexes."""
 
 from __future__ import annotations
 
 import lancedb
 import pyarrow as pa
 
-from lab_pipelines.store_search import DEFAULT_PLAN, SearchPlan, rank_rows, text_index_config
+from lab_pipelines.store.ranking import DEFAULT_PLAN, SearchPlan, rank_rows, text_index_config
 from lab_pipelines.text.bilingual import translate_query
 from lab_pipelines.text.index_terms import head_terms, index_terms
 

@@ -1,6 +1,6 @@
 """LanceDB, the system of record: documents, chunk plans, summaries, vectors and outputs.
 
-``LabStore`` names every question the pipeline asks of its tables (``ok_document_ids()``,
+``Store`` names every question the pipeline asks of its tables (``ok_document_ids()``,
 ``usage(day=...)``, ...), so no SQL is written outside this package. Each write goes through
 one ``LockedTable`` (lab_pipelines.store.table); opening a store runs its migration
 (lab_pipelines.store.migrations).
@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from lab_pipelines.store import indexes, migrations
 from lab_pipelines.store.filters import equals, in_filter
+from lab_pipelines.store.ranking import SearchPlan
 from lab_pipelines.store.rows import (
     CHUNKS,
     CHUNKS_SCHEMA,
@@ -45,7 +46,6 @@ from lab_pipelines.store.vectors import (
     embeddings_schema,
     embeddings_table_name,
 )
-from lab_pipelines.store_search import SearchPlan
 
 _SCHEMAS = {
     DOCUMENTS: DOCUMENTS_SCHEMA,
@@ -57,7 +57,7 @@ _SCHEMAS = {
 }
 
 
-class LabStore:
+class Store:
     """The LanceDB database at ``root``: typed rows in, plain dicts out (Arrow's rows)."""
 
     def __init__(self, root: Path) -> None:
