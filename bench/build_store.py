@@ -30,7 +30,7 @@ def main() -> None:
 
     from lab_pipelines.inbox import scan_inbox
     from lab_pipelines.models.offline import ExtractiveSummarizer, LexicalEmbedder
-    from lab_pipelines.settings import Settings
+    from lab_pipelines.settings import default
     from lab_pipelines.stages.embed import embed_documents
     from lab_pipelines.stages.ingest import ingest_documents, plan_chunks
     from lab_pipelines.stages.summarize import summarize_documents
@@ -44,9 +44,7 @@ def main() -> None:
     files = {f.doc_id: f for f in scan_inbox(corpus) if f.relpath in listed}
     doc_ids = sorted(files)
     root = Path(args.data) / "lancedb"
-    defaults = Settings.__dataclass_fields__
-    chunk_chars = defaults["chunk_chars"].default
-    overlap = defaults["chunk_overlap_chars"].default
+    chunk_chars, overlap = default("chunk_chars"), default("chunk_overlap_chars")
     embedder = LexicalEmbedder()
     timings: dict[str, float] = {}
     started = time.perf_counter()
