@@ -17,7 +17,6 @@ import pyarrow as pa
 
 from lab_pipelines.store import indexes, migrations
 from lab_pipelines.store.filters import equals, in_filter
-from lab_pipelines.store.ranking import SearchPlan
 from lab_pipelines.store.rows import (
     CHUNKS,
     CHUNKS_SCHEMA,
@@ -210,16 +209,11 @@ class Store:
         indexes.refresh_text_index(self._vectors(model))
 
     def search(
-        self,
-        model: str,
-        query_text: str,
-        query_vector: list[float] | None,
-        k: int = 10,
-        mode: str = "hybrid",
-        plan: SearchPlan | None = None,
+        self, model: str, query_text: str, query_vector: list[float] | None, **options: Any
     ) -> list[Hit]:
-        """Rows of ``model``'s table best matching the query (lab_pipelines.store.search)."""
-        return search_vectors(self._vectors(model), model, query_text, query_vector, k, mode, plan)
+        """Rows of ``model``'s table best matching the query; ``options`` (k, mode, plan) as
+        lab_pipelines.store.search.search_vectors takes them."""
+        return search_vectors(self._vectors(model), model, query_text, query_vector, **options)
 
     # ---- query vectors: a question asked before costs no model call -----------------------
     def query_vector(self, model: str, embed_key: str) -> list[float] | None:

@@ -75,30 +75,27 @@ class LockedTable:
 
     def upsert(self, key: str, rows: Sequence[Row]) -> None:
         """Insert ``rows``; a row whose ``key`` is stored replaces that row."""
-        if not rows:
-            return
-        with self.writing():
-            table = self._open_or_create()
-            (
-                table.merge_insert(key)
-                .when_matched_update_all()
-                .when_not_matched_insert_all()
-                .execute(arrow_table(rows, self._write_schema()))
-            )
+        if rows:
+            self._merge(key, rows, scope=None)
 
     def replace_scoped(self, key: str, doc_ids: Sequence[str], rows: Sequence[Row]) -> None:
         """Make ``rows`` the complete set of rows of ``doc_ids`` in ONE commit."""
-        if not doc_ids:
-            return
+        if doc_ids:
+            self._merge(key, rows, scope=in_filter("doc_id", doc_ids))
+
+    def _merge(self, key: str, rows: Sequence[Row], scope: str | None) -> None:
+        """One merge_insert on ``key``; with ``scope``, stored rows it matches that ``rows``
+        lack are deleted in the same commit."""
         with self.writing():
-            table = self._open_or_create()
-            (
-                table.merge_insert(key)
+            merge = (
+                self._open_or_create()
+                .merge_insert(key)
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
-                .when_not_matched_by_source_delete(in_filter("doc_id", doc_ids))
-                .execute(arrow_table(rows, self._write_schema()))
             )
+            if scope is not None:
+                merge = merge.when_not_matched_by_source_delete(scope)
+            merge.execute(arrow_table(rows, self._write_schema()))
 
     def delete(self, where: str) -> None:
         if self.open() is None:
