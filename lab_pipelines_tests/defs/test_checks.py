@@ -72,6 +72,12 @@ def _statuses(dev: DagsterDev, asset: str) -> dict[str, dict]:
     return {c["name"]: c for c in checks}
 
 
+def _run_ended(dev: DagsterDev, run_id: str) -> bool:
+    query = "query ($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+    status = dev.graphql(query, {"id": run_id})["runOrError"].get("status")
+    return status in {"SUCCESS", "FAILURE", "CANCELED"}
+
+
 def test_a_failing_document_check_shows_on_its_partition_and_blocks_nothing(tmp_path):
     docs = dict(_document(n) for n in range(N_DOCUMENTS - 1))
     docs[BAD] = BAD_TEXT
@@ -94,6 +100,14 @@ def test_a_failing_document_check_shows_on_its_partition_and_blocks_nothing(tmp_
             lambda: set(docs) <= set(dev.partition_runs("embeddings", docs)),
             240,
             "the embeddings of all 100 documents",
+        )
+        # A step records its materialisation before its check evaluations: wait for the runs
+        # that made the embeddings to end, so every check evaluation is in.
+        embedding_runs = {runs[0] for runs in dev.partition_runs("embeddings", docs).values()}
+        dev.wait_until(
+            lambda: all(_run_ended(dev, run_id) for run_id in embedding_runs),
+            240,
+            "the end of the runs that embedded the documents",
         )
 
         # One ranged run made the bad document's summary and its neighbours'.
