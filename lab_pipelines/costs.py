@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from lab_pipelines.settings import Settings, default, load_settings
+from lab_pipelines.settings import Settings, current_settings, default
 
 DEFAULT_PRICES: Path = default("prices_file")
 
@@ -44,7 +44,7 @@ class PriceBook:
 
 
 def prices_file(settings: Settings | None = None) -> Path:
-    return (settings or load_settings()).prices_file
+    return (settings or current_settings()).prices_file
 
 
 @lru_cache(maxsize=4)

@@ -26,10 +26,10 @@ import dagster as dg
 
 from lab_pipelines.settings import CLUSTER as CLUSTER  # profile() is one of these two
 from lab_pipelines.settings import LOCAL as LOCAL
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
 # Read once, at import: the pod placements below are fixed for the life of the process.
-_SETTINGS = load_settings()
+_SETTINGS = current_settings()
 
 K8S_CONFIG_TAG = "dagster-k8s/config"
 # Op tag and pod label naming the placement, so `kubectl get pods -l lab/placement=inference`
@@ -41,7 +41,7 @@ OLLAMA_RESOURCE_KEY = "local_models"
 
 def profile() -> str:
     """LAB_PROFILE, read when asked: the code location decides it each time it loads."""
-    return load_settings().profile
+    return current_settings().profile
 
 
 # Step pods one run may have at once. Each pool admits one run (granularity run), so this

@@ -10,6 +10,8 @@ variables and defaults (``lab_pipelines_tests/test_settings.py`` checks that it 
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -224,3 +226,17 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as err:
         raise SettingsError("; ".join(_problem(e) for e in err.errors())) from None
+
+
+def current_settings() -> Settings:
+    """The settings of the environment as it is now, validated once for each distinct value of
+    the variables the model reads (and of the current folder, which relative paths are taken
+    from). The modules that need a setting at import (code versions, placement, schedules) all
+    ask here, so a process validates its environment once, and a changed variable is seen."""
+    seen = tuple((env, os.environ.get(env)) for env in _FIELD_OF)
+    return _validated(os.getcwd(), seen)
+
+
+@functools.lru_cache(maxsize=8)
+def _validated(cwd: str, variables: tuple[tuple[str, str | None], ...]) -> Settings:
+    return load_settings()

@@ -14,7 +14,14 @@ from lab_pipelines.defs.resources import (
     TextWriterResource,
     build_resources,
 )
-from lab_pipelines.settings import ENV_VARS, Settings, SettingsError, load_settings, project_root
+from lab_pipelines.settings import (
+    ENV_VARS,
+    Settings,
+    SettingsError,
+    current_settings,
+    load_settings,
+    project_root,
+)
 
 README = project_root() / "README.md"
 
@@ -126,6 +133,19 @@ def test_a_range_error_suggests_the_default(clean_env):
     # Every unusable variable at once, each with a value that works.
     assert "LAB_SETTLE_S='-5'" in str(raised.value) and "set it to e.g. 10" in str(raised.value)
     assert "LAB_OLLAMA_PARALLEL='0'" in str(raised.value) and "e.g. 2" in str(raised.value)
+
+
+def test_the_current_settings_are_validated_once_and_follow_a_changed_variable(clean_env):
+    clean_env.setenv("LAB_NUM_CTX", "4096")
+    first = current_settings()
+    assert current_settings() is first and first.num_ctx == 4096  # the same, not re-read
+
+    clean_env.setenv("LAB_NUM_CTX", "2048")
+    assert current_settings().num_ctx == 2048
+
+    clean_env.setenv("LAB_NUM_CTX", "10")
+    with pytest.raises(SettingsError, match="LAB_NUM_CTX='10'"):
+        current_settings()
 
 
 def test_the_gemini_key_is_a_secret_of_the_settings(clean_env):

@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
-from lab_pipelines.settings import ENV_VARS, Settings, default, load_settings
+from lab_pipelines.settings import ENV_VARS, Settings, current_settings, default
 from lab_pipelines.store import Store
 
 
@@ -208,4 +208,4 @@ def build_resources(
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources=build_resources(load_settings()))
+    return dg.Definitions(resources=build_resources(current_settings()))

@@ -7,7 +7,7 @@ import dagster as dg
 
 from lab_pipelines.defs.pools import LANCEDB_POOL, OLLAMA_POOL
 from lab_pipelines.placement import COMPUTE_NODE, INFERENCE_NODE, op_tags
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
 OWNERS = ["team:homelab"]
 
@@ -28,12 +28,12 @@ COMPUTE_STEP: dict[str, Any] = {"owners": OWNERS, "op_tags": op_tags(COMPUTE_NOD
 
 # The inbox and requests sensors: running from the start, every LAB_SENSOR_INTERVAL_S.
 FOLDER_SENSOR: dict[str, Any] = {
-    "minimum_interval_seconds": load_settings().sensor_interval_s,
+    "minimum_interval_seconds": current_settings().sensor_interval_s,
     "default_status": dg.DefaultSensorStatus.RUNNING,
 }
 
 # Every schedule: cron times in the lab's timezone (LAB_TIMEZONE), running from the start.
 LAB_SCHEDULE: dict[str, Any] = {
-    "execution_timezone": load_settings().schedule_timezone,
+    "execution_timezone": current_settings().schedule_timezone,
     "default_status": dg.DefaultScheduleStatus.RUNNING,
 }

@@ -12,9 +12,9 @@ from lab_pipelines.defs.resources import LocalModelsResource, StoreResource, Tel
 from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 from lab_pipelines.stages.embed import embed_documents
-from lab_pipelines.store import embeddings_table_name
+from lab_pipelines.store.vectors import embeddings_table_name
 
 
 @dg.asset(
@@ -23,7 +23,7 @@ from lab_pipelines.store import embeddings_table_name
     deps=[chunks, summaries],
     group_name="embed",
     kinds={"ollama", "lancedb"},
-    code_version=f"embeddings-1:{load_settings().embedding_model}",
+    code_version=f"embeddings-1:{current_settings().embedding_model}",
     check_specs=partition_check_specs("embeddings"),
     description=(
         "Chunk and summary vectors in LanceDB `embeddings__<model>`: LAB_EMBEDDING_MODEL (bge-m3 "

@@ -6,7 +6,7 @@ import dagster as dg
 
 from lab_pipelines.defs.resources import SettingsResource, resource_from_settings, setting
 from lab_pipelines.evaluation.candidates import candidates_for
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
 
 class EvaluationResource(SettingsResource):
@@ -24,7 +24,7 @@ class EvaluationResource(SettingsResource):
 
 @dg.definitions
 def evaluation_resources() -> dg.Definitions:
-    settings = load_settings()
+    settings = current_settings()
     configured = candidates_for(settings)
     return dg.Definitions(
         resources={

@@ -5,9 +5,9 @@ import dagster as dg
 from lab_pipelines.defs.generate.assets import daily_digest
 from lab_pipelines.defs.ingest.schedules import local_day
 from lab_pipelines.defs.step_options import LAB_SCHEDULE
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
-_SETTINGS = load_settings()
+_SETTINGS = current_settings()
 
 daily_digest_job = dg.define_asset_job(
     "daily_digest_job", selection=dg.AssetSelection.assets(daily_digest)

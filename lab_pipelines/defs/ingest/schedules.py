@@ -15,9 +15,9 @@ from lab_pipelines.defs.resources import InboxResource, LocalModelsResource, Sto
 from lab_pipelines.defs.sensor_state import latest_index
 from lab_pipelines.defs.step_options import LAB_SCHEDULE
 from lab_pipelines.inbox import scan_inbox
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
-_SETTINGS = load_settings()
+_SETTINGS = current_settings()
 
 
 def local_day(moment: datetime, days_back: int = 0) -> str:

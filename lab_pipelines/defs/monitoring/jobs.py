@@ -2,7 +2,7 @@ import dagster as dg
 
 from lab_pipelines.defs.monitoring.assets import cost_ledger
 from lab_pipelines.defs.step_options import LAB_SCHEDULE
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 
 cost_report = dg.define_asset_job(
     "cost_report",
@@ -10,7 +10,7 @@ cost_report = dg.define_asset_job(
     description="Rebuild the cost ledger from the usage ledger.",
 )
 
-_SETTINGS = load_settings()
+_SETTINGS = current_settings()
 
 
 @dg.schedule(

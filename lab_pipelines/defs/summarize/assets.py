@@ -11,7 +11,7 @@ from lab_pipelines.defs.metadata import per_partition, preview, range_totals
 from lab_pipelines.defs.resources import LocalModelsResource, StoreResource, TelemetryResource
 from lab_pipelines.defs.step_options import OLLAMA_STEP
 from lab_pipelines.defs.telemetry import observe_step
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 from lab_pipelines.stages.summarize import summarize_documents
 from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
 
@@ -22,7 +22,7 @@ from lab_pipelines.text.fingerprints import SUMMARY_PROMPT_VERSION
     deps=[documents],
     group_name="summarize",
     kinds={"ollama", "lancedb"},
-    code_version=f"{SUMMARY_PROMPT_VERSION}:{load_settings().summary_model}",
+    code_version=f"{SUMMARY_PROMPT_VERSION}:{current_settings().summary_model}",
     check_specs=partition_check_specs("summaries"),
     description=(
         "One summary per document in LanceDB `summaries`, in the document's language: 3-5 "
