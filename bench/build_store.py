@@ -34,7 +34,8 @@ def main() -> None:
     from lab_pipelines.stages.embed import embed_documents
     from lab_pipelines.stages.ingest import ingest_documents, plan_chunks
     from lab_pipelines.stages.summarize import summarize_documents
-    from lab_pipelines.store import Store, embeddings_table_name
+    from lab_pipelines.store import Store
+    from lab_pipelines.store.vectors import embeddings_table_name
 
     corpus = Path(args.corpus)
     listed = {

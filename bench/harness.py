@@ -258,7 +258,7 @@ def _store(project: Path, data: Path) -> Any:
 def table_rows(project: Path, data: Path, table: str, columns: list[str]) -> list[dict]:
     """Every row of one table of the LanceDB under `data`; table "embeddings" is bge-m3's."""
     sys.path.insert(0, str(project))
-    from lab_pipelines.store import embeddings_table_name
+    from lab_pipelines.store.vectors import embeddings_table_name
 
     name = embeddings_table_name(EMBEDDING_MODEL) if table == "embeddings" else table
     return _store(project, data).read(name, columns)

@@ -144,7 +144,8 @@ class Clustered:
 
 
 def build_table(root: Path, rows: int, dim: int, texts: list[str], vectors: Clustered):  # noqa: ANN201
-    from lab_pipelines.store import Store, embeddings_schema, embeddings_table_name
+    from lab_pipelines.store import Store
+    from lab_pipelines.store.vectors import embeddings_schema, embeddings_table_name
 
     shutil.rmtree(root, ignore_errors=True)
     store = Store(root)
@@ -154,7 +155,7 @@ def build_table(root: Path, rows: int, dim: int, texts: list[str], vectors: Clus
     step = 50_000
     extra = {}
     if "terms" in schema.names:  # a store that indexes search terms rather than raw text
-        from lab_pipelines.store import search_terms
+        from lab_pipelines.store.vectors import search_terms
 
         unique = [search_terms(t) for t in texts]
         extra["terms"] = unique
@@ -203,7 +204,7 @@ def _timed(fn, queries: list) -> tuple[float, float]:  # noqa: ANN001
 def speed(args: argparse.Namespace) -> dict:
     import synthetic
 
-    from lab_pipelines.store import embeddings_table_name
+    from lab_pipelines.store.vectors import embeddings_table_name
 
     results = []
     if args.texts_from:

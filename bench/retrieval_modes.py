@@ -11,8 +11,9 @@ def searches(store, embedder, retrieve):  # noqa: ANN001, ANN201
     from lancedb.rerankers import RRFReranker
 
     from lab_pipelines.stages.generate import query_vector
-    from lab_pipelines.store import Hit, embeddings_table_name, search_terms
+    from lab_pipelines.store import Hit
     from lab_pipelines.store.ranking import SearchPlan
+    from lab_pipelines.store.vectors import embeddings_table_name, search_terms
 
     table = store.db.open_table(embeddings_table_name(embedder.model))
     two_legs = SearchPlan(head=0.0, vector=1.0, translated=0.0, mix=0.0, rrf_k=60)

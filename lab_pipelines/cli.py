@@ -45,7 +45,9 @@ def _instance(settings: Settings):  # noqa: ANN202 - imported lazily: dagster is
 def cmd_run(settings: Settings, timeout_s: float) -> None:
     from lab_pipelines.daemon import CatchUpError, Folders, catch_up, final_failures
     from lab_pipelines.definitions import defs
-    from lab_pipelines.store import OUTPUTS, SUMMARIES, Store, embeddings_table_name
+    from lab_pipelines.store import Store
+    from lab_pipelines.store.rows import OUTPUTS, SUMMARIES
+    from lab_pipelines.store.vectors import embeddings_table_name
 
     started = time.perf_counter()
     instance = _instance(settings)

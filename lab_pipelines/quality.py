@@ -11,7 +11,9 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from lab_pipelines.store import CHUNKS, DOCUMENTS, SUMMARIES, Store, embeddings_table_name
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import CHUNKS, DOCUMENTS, SUMMARIES
+from lab_pipelines.store.vectors import embeddings_table_name
 from lab_pipelines.text.language import detect_language
 
 

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from lab_pipelines.costs import PriceBook
 from lab_pipelines.models.base import CallCounter
-from lab_pipelines.store import Store, UsageRow
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import UsageRow
 
 
 def lab_day(moment: datetime, timezone: str) -> str:

@@ -3,7 +3,8 @@
 import json
 
 from lab_pipelines.cli import main
-from lab_pipelines.store import CHUNKS, DOCUMENTS, OUTPUTS, SUMMARIES, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import CHUNKS, DOCUMENTS, OUTPUTS, SUMMARIES
 from lab_pipelines_tests.fixtures import SAMPLE_DOC_IDS
 
 EMBEDDINGS = "embeddings__offline_lexical_v1"

@@ -31,7 +31,9 @@ from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.resources import InboxResource, LocalModelsResource, StoreResource
 from lab_pipelines.inbox import scan_inbox
 from lab_pipelines.placement import INFERENCE_NODE, op_tags
-from lab_pipelines.store import CHUNKS, Store, embeddings_table_name
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import CHUNKS
+from lab_pipelines.store.vectors import embeddings_table_name
 
 ERROR, WARN = dg.AssetCheckSeverity.ERROR, dg.AssetCheckSeverity.WARN
 

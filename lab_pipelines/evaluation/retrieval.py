@@ -17,7 +17,8 @@ from lab_pipelines.evaluation.evalset import EvalQuestion
 from lab_pipelines.evaluation.ranking import Scored, averages, distinct_documents, score
 from lab_pipelines.models.base import Embedder
 from lab_pipelines.stages.embed import embed_documents
-from lab_pipelines.store import Store, embeddings_table_name
+from lab_pipelines.store import Store
+from lab_pipelines.store.vectors import embeddings_table_name
 from lab_pipelines.text.prefixes import query_text
 from lab_pipelines.text.tokens import estimate_tokens
 

@@ -6,10 +6,11 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from lab_pipelines.models.base import Embedder
-from lab_pipelines.store import EmbeddingRow, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.vectors import EmbeddingRow
 from lab_pipelines.text.fingerprints import embedding_key
 from lab_pipelines.text.prefixes import document_text
 
@@ -43,16 +44,7 @@ class WantedEmbedding:
     embed_key: str
 
     def with_vector(self, vector: list[float]) -> EmbeddingRow:
-        return EmbeddingRow.indexed(
-            row_id=self.row_id,
-            doc_id=self.doc_id,
-            kind=self.kind,
-            seq=self.seq,
-            text=self.text,
-            head_text=self.head_text,
-            embed_key=self.embed_key,
-            vector=vector,
-        )
+        return EmbeddingRow.indexed(**asdict(self), vector=vector)
 
 
 Wanted = dict[str, list[WantedEmbedding]]  # doc_id -> its wanted rows

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab_pipelines.models.base import Answer, Embedder, Writer
-from lab_pipelines.store import Hit, OutputRow, Store
+from lab_pipelines.store import Hit, Store
 from lab_pipelines.store.ranking import plan_for
+from lab_pipelines.store.rows import OutputRow
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, embedding_key, fingerprint
 from lab_pipelines.text.prefixes import query_text as prefixed_query
 from lab_pipelines.text.prompts import AnswerPrompt, SourceDoc, build_answer_prompt, cited_labels

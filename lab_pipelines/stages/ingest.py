@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from lab_pipelines.inbox import InboxFile
-from lab_pipelines.store import ChunkRow, DocumentRow, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import ChunkRow, DocumentRow
 from lab_pipelines.text.chunking import chunk_text
 from lab_pipelines.text.fingerprints import CHUNKER_VERSION, chunk_plan_key, content_hash
 from lab_pipelines.text.language import detect_language
@@ -45,21 +46,8 @@ def ingest_documents(
         if file is None:
             report.removed.append(doc_id)
             continue
-        row = DocumentRow(
-            doc_id=doc_id,
-            path=file.relpath,
-            title=file.path.stem,
-            format="",
-            lang="",
-            encoding="",
-            text="",
-            source_hash="",
-            content_hash="",
-            n_chars=0,
-            status="skipped",
-            skip_reason="",
-            updated_at=now,
-        )
+        # Skipped until it parses: the fields of its text are filled in below.
+        row = DocumentRow(doc_id=doc_id, path=file.relpath, title=file.path.stem, updated_at=now)
         if file.size > max_bytes:
             rows[doc_id] = _skipped(
                 report,

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lab_pipelines.models.base import Summarizer, Summary
-from lab_pipelines.store import Store, SummaryRow
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import SummaryRow
 from lab_pipelines.text.fingerprints import summary_key
 
 FLUSH_EVERY = 16  # summaries written per commit: a failed run keeps what it finished

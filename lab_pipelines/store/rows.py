@@ -1,19 +1,22 @@
 """The store's tables: their names, Arrow schemas, and the typed rows the stages write
 (the per-model vector tables' own are in lab_pipelines.store.vectors).
 
-A row class's fields are its table's columns, in the schema's order. The schemas stay
-explicit Arrow (not LanceDB's pydantic ``LanceModel``): stored tables have int32 columns, a
-UTC timestamp, nullable fields and a column whose metadata names the index-term version, none
-of which a model's type hints would reproduce, and a row is not validated twice on its way to
-Arrow. Reads return Arrow's plain dicts (``to_pylist``), keyed by the same column names.
+A row class is its table: its fields are the columns, in order, and ``schema_of`` reads the
+Arrow schema off their types (``Int32`` where a stored column is 32-bit; every field is
+nullable, as in the tables already stored). Not LanceDB's pydantic ``LanceModel``: a row is not
+validated twice on its way to Arrow, and the vector tables' schema, whose width depends on the
+model and whose ``terms`` field carries the index-term version, stays explicit
+(lab_pipelines.store.vectors). Reads return Arrow's plain dicts (``to_pylist``), keyed by the
+same column names.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar, get_args, get_origin, get_type_hints
 
 import pyarrow as pa
 
@@ -24,7 +27,16 @@ OUTPUTS = "outputs"
 USAGE = "model_usage"  # the cost ledger's source: one row per step and model
 QUERY_VECTORS = "query_vectors"  # questions already embedded: asking again costs no model call
 
-_ts = pa.timestamp("us", tz="UTC")
+Int32 = Annotated[int, pa.int32()]  # a 32-bit column (Python's int is stored as int64)
+
+_ARROW_TYPES: dict[Any, pa.DataType] = {
+    str: pa.string(),
+    int: pa.int64(),
+    float: pa.float64(),
+    datetime: pa.timestamp("us", tz="UTC"),
+    list[str]: pa.list_(pa.string()),
+    list[float]: pa.list_(pa.float32()),
+}
 
 
 class Row:
@@ -39,6 +51,18 @@ class Row:
         return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
 
+@functools.cache
+def schema_of(row_type: type[Row]) -> pa.Schema:
+    """The Arrow schema of a row class: one field per dataclass field, typed from its hint."""
+    hints = get_type_hints(row_type, include_extras=True)
+    columns = []
+    for f in fields(row_type):  # type: ignore[arg-type]
+        hint = hints[f.name]
+        arrow = get_args(hint)[1] if get_origin(hint) is Annotated else _ARROW_TYPES[hint]
+        columns.append(pa.field(f.name, arrow))
+    return pa.schema(columns)
+
+
 def arrow_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
     """Rows as one Arrow table of ``schema``, column by column (no per-row dict)."""
     return pa.Table.from_pydict(
@@ -46,54 +70,26 @@ def arrow_table(rows: Sequence[Row], schema: pa.Schema) -> pa.Table:
     )
 
 
-DOCUMENTS_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("path", pa.string()),
-        ("title", pa.string()),
-        ("format", pa.string()),
-        ("lang", pa.string()),
-        ("encoding", pa.string()),
-        ("text", pa.string()),
-        ("source_hash", pa.string()),  # of the file's bytes: unchanged bytes are not re-parsed
-        ("content_hash", pa.string()),  # of the normalised text: what model calls are keyed on
-        ("n_chars", pa.int64()),
-        ("status", pa.string()),  # "ok" | "skipped"
-        ("skip_reason", pa.string()),
-        ("updated_at", _ts),
-    ]
-)
-
-
-@dataclass(frozen=True, slots=True)
+# kw_only: the fields keep the columns' order and may still have defaults.
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DocumentRow(Row):
+    """A file of the inbox: its text once parsed, or why it was skipped."""
+
     TABLE: ClassVar[str] = DOCUMENTS
     KEY: ClassVar[str] = "doc_id"
     doc_id: str
     path: str
     title: str
-    format: str
-    lang: str
-    encoding: str
-    text: str
-    source_hash: str
-    content_hash: str
-    n_chars: int
-    status: str
-    skip_reason: str
+    format: str = ""
+    lang: str = ""
+    encoding: str = ""
+    text: str = ""
+    source_hash: str = ""  # of the file's bytes: unchanged bytes are not re-parsed
+    content_hash: str = ""  # of the normalised text: what model calls are keyed on
+    n_chars: int = 0
+    status: str = "skipped"  # "ok" | "skipped"
+    skip_reason: str = ""
     updated_at: datetime
-
-
-CHUNKS_SCHEMA = pa.schema(
-    [
-        ("chunk_id", pa.string()),
-        ("doc_id", pa.string()),
-        ("seq", pa.int32()),
-        ("heading", pa.string()),
-        ("text", pa.string()),
-        ("plan_key", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,26 +98,10 @@ class ChunkRow(Row):
     KEY: ClassVar[str] = "chunk_id"
     chunk_id: str
     doc_id: str
-    seq: int
+    seq: Int32
     heading: str
     text: str
     plan_key: str
-
-
-SUMMARIES_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("summary", pa.string()),
-        ("lang", pa.string()),
-        ("model", pa.string()),
-        ("backend", pa.string()),
-        ("summary_key", pa.string()),
-        ("prompt_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),
-        ("parts", pa.int32()),
-        ("updated_at", _ts),
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,25 +116,8 @@ class SummaryRow(Row):
     summary_key: str
     prompt_tokens: int
     output_tokens: int
-    parts: int
+    parts: Int32
     updated_at: datetime
-
-
-OUTPUTS_SCHEMA = pa.schema(
-    [
-        ("request_id", pa.string()),
-        ("question", pa.string()),
-        ("markdown", pa.string()),
-        ("cited_doc_ids", pa.list_(pa.string())),
-        ("model", pa.string()),
-        ("backend", pa.string()),
-        ("prompt_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),
-        ("thinking_tokens", pa.int64()),
-        ("answer_key", pa.string()),
-        ("updated_at", _ts),
-    ]
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,47 +137,24 @@ class OutputRow(Row):
     updated_at: datetime
 
 
-USAGE_SCHEMA = pa.schema(
-    [
-        ("usage_id", pa.string()),  # run id : asset : model — a retried step overwrites its row
-        ("run_id", pa.string()),
-        ("asset", pa.string()),
-        ("day", pa.string()),  # YYYY-MM-DD in the lab's timezone
-        ("backend", pa.string()),
-        ("model", pa.string()),
-        ("calls", pa.int64()),
-        ("input_tokens", pa.int64()),
-        ("output_tokens", pa.int64()),  # thinking included, as billed
-        ("documents", pa.int64()),
-        ("seconds", pa.float64()),
-        ("cost_usd", pa.float64()),
-        ("gemini_equivalent_usd", pa.float64()),
-        ("created_at", _ts),
-    ]
-)
-
-
 @dataclass(frozen=True, slots=True)
 class UsageRow(Row):
     TABLE: ClassVar[str] = USAGE
     KEY: ClassVar[str] = "usage_id"
-    usage_id: str
+    usage_id: str  # run id : asset : model — a retried step overwrites its row
     run_id: str
     asset: str
-    day: str
+    day: str  # YYYY-MM-DD in the lab's timezone
     backend: str
     model: str
     calls: int
     input_tokens: int
-    output_tokens: int
+    output_tokens: int  # thinking included, as billed
     documents: int
     seconds: float
     cost_usd: float
     gemini_equivalent_usd: float
     created_at: datetime
-
-
-QUERY_VECTORS_SCHEMA = pa.schema([("embed_key", pa.string()), ("vector", pa.list_(pa.float32()))])
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,12 +165,12 @@ class QueryVectorRow(Row):
     vector: list[float]
 
 
-# Every row class of a fixed schema and that schema (EmbeddingRow: lab_pipelines.store.vectors).
-ROW_SCHEMAS: dict[type[Row], pa.Schema] = {
-    DocumentRow: DOCUMENTS_SCHEMA,
-    ChunkRow: CHUNKS_SCHEMA,
-    SummaryRow: SUMMARIES_SCHEMA,
-    OutputRow: OUTPUTS_SCHEMA,
-    UsageRow: USAGE_SCHEMA,
-    QueryVectorRow: QUERY_VECTORS_SCHEMA,
-}
+# Every row class of a fixed schema (EmbeddingRow: lab_pipelines.store.vectors).
+ROW_TYPES: tuple[type[Row], ...] = (
+    DocumentRow,
+    ChunkRow,
+    SummaryRow,
+    OutputRow,
+    UsageRow,
+    QueryVectorRow,
+)

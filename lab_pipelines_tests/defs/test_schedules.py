@@ -13,7 +13,8 @@ from lab_pipelines.defs.dagster_private import (
 )
 from lab_pipelines.defs.generate.assets import daily_digest
 from lab_pipelines.defs.resources import build_resources
-from lab_pipelines.store import OUTPUTS, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import OUTPUTS
 from lab_pipelines_tests.daemon import dagster_dev
 from lab_pipelines_tests.fixtures import SAMPLES
 from lab_pipelines_tests.runs import materialize_lab

@@ -1,40 +1,22 @@
 """Switching the embedding model switches its query and document prefixes (Ollama double)."""
 
-from datetime import UTC, datetime
 
 import pytest
 
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.stages.generate import query_vector
-from lab_pipelines.store import ChunkRow, DocumentRow, Store
+from lab_pipelines.store import Store
 from lab_pipelines_tests.doubles.ollama_models import candidate_models
+from lab_pipelines_tests.store.builders import chunk, document
+
+NIGHTLY = "Back up the node nightly."  # the document's one chunk
 
 
 def store_with_one_document(root) -> Store:
     store = Store(root)
-    store.upsert_documents(
-        [
-            DocumentRow(
-                doc_id="d.md",
-                path="d.md",
-                title="Backups",
-                format="markdown",
-                lang="en",
-                encoding="utf-8",
-                text="Back up the node nightly.",
-                source_hash="s",
-                content_hash="c",
-                n_chars=25,
-                status="ok",
-                skip_reason="",
-                updated_at=datetime.now(UTC),
-            )
-        ]
-    )
-    store.replace_chunks(
-        ["d.md"], [ChunkRow("d.md#0", "d.md", 0, "Nightly", "Back up the node nightly.", "p")]
-    )
+    store.upsert_documents([document("d.md", title="Backups")])
+    store.replace_chunks(["d.md"], [chunk("d.md", heading="Nightly", text=NIGHTLY)])
     return store
 
 
@@ -53,7 +35,7 @@ def test_each_model_gets_its_own_prefixes(
     inputs = [text for call in fake_ollama.calls_to("/api/embed") for text in call.body["input"]]
     assert all(call.body["model"] == model for call in fake_ollama.calls_to("/api/embed"))
     assert inputs[-1] == query_prefix + "how do I back up a node?"
-    assert inputs[:-1] == [document_prefix + "Nightly\nBack up the node nightly."]
+    assert inputs[:-1] == [document_prefix + "Nightly\n" + NIGHTLY]
     # What is stored and full-text indexed is the text itself, never the prefix.
     stored = store.read(f"embeddings__{model.replace('-', '_')}", ["text"])
     assert stored and not any(r["text"].startswith("search_") for r in stored)

@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from lab_pipelines.store import ChunkRow, DocumentRow, EmbeddingRow, UsageRow
+from lab_pipelines.store.rows import ChunkRow, DocumentRow, UsageRow
+from lab_pipelines.store.vectors import EmbeddingRow
 
 DIM = 4
 

@@ -1,6 +1,7 @@
 """The index policy: full-text indexes on both term columns, no vector index while small."""
 
-from lab_pipelines.store import HEAD_INDEX, TEXT_INDEX, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.indexes import HEAD_INDEX, TEXT_INDEX
 from lab_pipelines_tests.store.builders import DIM, vectors
 
 

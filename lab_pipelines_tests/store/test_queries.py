@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from lab_pipelines.store import OutputRow, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import OutputRow
 from lab_pipelines_tests.store.builders import document, usage
 
 

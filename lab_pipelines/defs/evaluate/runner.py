@@ -33,7 +33,8 @@ from lab_pipelines.evaluation.judge import REPLY_TOKENS, Judge
 from lab_pipelines.models.base import Embedder, Summarizer, Writer
 from lab_pipelines.models.candidates import CandidateFactory
 from lab_pipelines.settings import OFFLINE
-from lab_pipelines.store import DOCUMENTS, Store
+from lab_pipelines.store import Store
+from lab_pipelines.store.rows import DOCUMENTS
 from lab_pipelines.usage import ledger_row
 
 Context = dg.AssetExecutionContext | dg.OpExecutionContext

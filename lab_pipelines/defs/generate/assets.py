@@ -24,7 +24,7 @@ from lab_pipelines.defs.step_options import LANCEDB_STEP, OLLAMA_STEP
 from lab_pipelines.defs.summarize.assets import summaries
 from lab_pipelines.defs.telemetry import observe_step
 from lab_pipelines.inbox import request_files
-from lab_pipelines.settings import load_settings
+from lab_pipelines.settings import current_settings
 from lab_pipelines.stages.generate import (
     GeneratedOutput,
     generate_digest,
@@ -33,7 +33,7 @@ from lab_pipelines.stages.generate import (
 )
 from lab_pipelines.text.fingerprints import ANSWER_PROMPT_VERSION, fingerprint
 
-_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{load_settings().gemini_model}"
+_CODE_VERSION = f"{ANSWER_PROMPT_VERSION}:{current_settings().gemini_model}"
 _ALL_DOCUMENTS = dg.AssetDep(embeddings, partition_mapping=dg.AllPartitionMapping())
 
 

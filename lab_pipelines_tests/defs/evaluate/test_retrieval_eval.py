@@ -9,7 +9,7 @@ import dagster as dg
 from lab_pipelines.definitions import defs
 from lab_pipelines.defs.dagster_private import set_defs_state_storage
 from lab_pipelines.evaluation.evalset import read_questions
-from lab_pipelines.store import embeddings_table_name
+from lab_pipelines.store.vectors import embeddings_table_name
 from lab_pipelines.text.prefixes import document_text, query_text
 
 
