@@ -9,7 +9,10 @@ pins the behaviour we rely on, so an upgrade that changes them fails a test inst
 from dagster._core.definitions.asset_checks.asset_check_evaluation import (
     AssetCheckEvaluationTargetMaterializationData,
 )
-from dagster._core.scheduler.instigation import (  # what the CLI reads of sensor ticks
+
+# What the CLI reads of sensor ticks; of the states that `instance.all_instigator_state` returns
+# it also reads `state.instigator_data.cursor` (the committed cursor, lab_pipelines.daemon).
+from dagster._core.scheduler.instigation import (
     InstigatorStatus,
     InstigatorType,
     TickStatus,

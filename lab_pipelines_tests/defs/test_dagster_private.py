@@ -3,6 +3,12 @@
 An upgrade that moves or changes one of them fails here, by name, instead of in a sensor tick.
 """
 
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 import dagster as dg
 
 from lab_pipelines.defs import dagster_private as private
@@ -83,3 +89,41 @@ def test_a_check_evaluation_can_point_at_the_materialization_it_judged():
 def test_set_defs_state_storage_is_a_context_manager():
     with private.set_defs_state_storage(None):
         pass
+
+
+def test_a_sensors_stored_state_carries_its_cursor_as_instigator_data(tmp_path):
+    """`lab-pipelines run` waits for the inbox sensor's cursor to echo its catch-up token, and
+    reads it as ``state.instigator_data.cursor`` (lab_pipelines.daemon._caught_up). Set here by
+    Dagster's own `dagster sensor cursor --set`, which stores it where a tick would."""
+    (tmp_path / "defs.py").write_text(
+        textwrap.dedent(
+            """
+            import dagster as dg
+
+            @dg.asset
+            def a() -> None: ...
+
+            @dg.sensor(target=[a])
+            def watch(context):
+                return dg.SkipReason("nothing to do")
+
+            defs = dg.Definitions(assets=[a], sensors=[watch])
+            """
+        )
+    )
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster = Path(sys.executable).with_name("dagster")
+    subprocess.run(
+        [str(dagster), "sensor", "cursor", "watch", "--set", '{"c": "t1"}', "-f", "defs.py"],
+        cwd=tmp_path,
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        (state,) = instance.all_instigator_state(instigator_type=private.InstigatorType.SENSOR)
+        assert state.name == "watch"
+        assert state.instigator_data.cursor == '{"c": "t1"}'
