@@ -46,7 +46,16 @@ from figures import (
     fig6_search_latency,
     fig7_peer,
 )
-from harness import DEFAULT_PROJECT, HERE, Bench, Sim, corpus_files, log, subset
+from harness import (
+    DEFAULT_PROJECT,
+    HERE,
+    Bench,
+    Sim,
+    corpus_files,
+    count_orphans_cpu,
+    log,
+    subset,
+)
 from report import render, write_json
 
 FIGURES = ["2", "4", "1c", "1", "3", "5", "6", "7"]  # the order they run and are reported in
@@ -177,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="lab-bench-"))
     (work / "logs").mkdir()
     b = Bench(project=args.project.resolve(), work=work, quick=args.quick or bool(args.docs))
+    whole_tree = count_orphans_cpu()
     log(f"work folder {work}; project {b.project}; figures {', '.join(wanted)}")
+    log("CPU figures count " + ("every descendant" if whole_tree else "only reaped children"))
     sys.path.insert(0, str(b.project))
     from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -86,3 +87,29 @@ def test_the_benchmarks_read_the_store_through_its_named_queries(tmp_path: Path)
     assert sorted(r["doc_id"] for r in parsed) == ["a.md", "b.md"]
     assert sorted(r["text"] for r in of_a) == ["one", "two"]
     assert len(every) == 3
+
+
+def test_a_commands_cpu_counts_the_processes_it_orphaned(tmp_path: Path) -> None:
+    """The daemon's run workers outlive no one's wait: a grandchild whose parent exits first
+    must still count. In a process of its own, so that pytest never becomes a subreaper."""
+    burn = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"  # the orphan: its parent exits at once
+        "    end = time.process_time() + 0.6\n"
+        "    while time.process_time() < end: pass\n"
+        "    os._exit(0)\n"
+    )
+    measure = (
+        "import sys; from pathlib import Path\n"
+        f"sys.path.insert(0, {str(BENCH)!r})\n"
+        "from harness import Bench, count_orphans_cpu\n"
+        "assert count_orphans_cpu()\n"
+        f"work = Path({str(tmp_path)!r}); (work / 'logs').mkdir()\n"
+        "b = Bench(project=work, work=work, quick=True)\n"
+        f"run = b.command([sys.executable, '-c', {burn!r}], {{}}, 'burn', 'burn')\n"
+        "print(run.cpu)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", measure], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert float(out.stdout.split()[-1]) >= 0.5  # the orphan's 0.6 s, not only its parent's
