@@ -52,9 +52,10 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / "locks").mkdir(exist_ok=True)
         self.db = lancedb.connect(str(self.root))
-        if self.root.resolve() not in _MIGRATED:
+        resolved = self.root.resolve()
+        if resolved not in _MIGRATED:
             self.migrate()
-            _MIGRATED.add(self.root.resolve())
+            _MIGRATED.add(resolved)
 
     # ---- tables ---------------------------------------------------------------------------
     def table(self, name: str, schema: pa.Schema | None = None) -> LockedTable:
