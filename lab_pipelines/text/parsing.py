@@ -22,6 +22,7 @@ from lab_pipelines.text.formats.html import parse_html
 from lab_pipelines.text.formats.markdown import parse_markdown
 from lab_pipelines.text.formats.notebook import parse_notebook
 from lab_pipelines.text.formats.pdf import parse_pdf
+from lab_pipelines.text.formats.python_script import parse_python_script
 from lab_pipelines.text.formats.rst import parse_rst
 
 __all__ = [
@@ -39,7 +40,7 @@ class ParsedDocument:
 
     title: str  # front-matter title, first heading, <title>, PDF metadata title, or file stem
     text: str  # light Markdown, NFC, no trailing spaces, never empty
-    format: str  # markdown, mdx, rst, asciidoc, text, html, pdf or notebook
+    format: str  # markdown, mdx, rst, asciidoc, text, html, pdf, notebook or python
     encoding: str  # from decode_text; "pdf" for PDFs
 
 
@@ -55,6 +56,7 @@ SUPPORTED_SUFFIXES: dict[str, str] = {
     ".htm": "html",
     ".pdf": "pdf",
     ".ipynb": "notebook",
+    ".py": "python",  # Sphinx-Gallery tutorials (PyTorch's): formats/python_script.py
 }
 
 _CONVERTERS: dict[str, Callable[[str], tuple[str, str | None]]] = {
@@ -68,6 +70,7 @@ _CONVERTERS: dict[str, Callable[[str], tuple[str, str | None]]] = {
         parse_markdown(text, dialect="hugo-html") if has_front_matter(text) else parse_html(text)
     ),
     "notebook": parse_notebook,
+    "python": parse_python_script,
 }
 
 

@@ -1,6 +1,5 @@
 """Switching the embedding model switches its query and document prefixes (Ollama double)."""
 
-
 import pytest
 
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder

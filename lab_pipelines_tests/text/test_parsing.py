@@ -36,6 +36,7 @@ def test_supported_suffixes():
         ".htm": "html",
         ".pdf": "pdf",
         ".ipynb": "notebook",
+        ".py": "python",
     }
 
 
@@ -73,8 +74,8 @@ def test_plain_text_keeps_its_lines_and_takes_the_stem_as_title():
 
 def test_unsupported_suffix_names_the_supported_ones():
     with pytest.raises(SkippedDocument) as skipped:
-        parse_document("scripts/train.py", b"print('hi')\n")
-    assert skipped.value.reason.startswith('unsupported file type ".py": supported are ')
+        parse_document("scripts/train.sh", b"echo hi\n")
+    assert skipped.value.reason.startswith('unsupported file type ".sh": supported are ')
     assert ".md" in skipped.value.reason and ".ipynb" in skipped.value.reason
 
 
@@ -231,7 +232,7 @@ def test_corpus_files_are_parsed_or_skipped_for_an_expected_reason(corpus):
     unexpected = {
         rel: reason
         for rel, reason in skipped.items()
-        if rel not in BOOKKEEPING and not rel.endswith(".py") and rel != NEAR_EMPTY_DIAGRAM
+        if rel not in BOOKKEEPING and rel != NEAR_EMPTY_DIAGRAM
     }
     assert unexpected == {}
     assert skipped.keys() >= BOOKKEEPING
