@@ -157,6 +157,37 @@ def rule_terms(text: str) -> list[str]:
     return out
 
 
+# Verb endings and the 하다/되다 forms of spoken questions (~해요, ~되나요, ~려면), from Korean
+# grammar, cut after the endings above: 거부되네요 → 거부, 고치려니 → 고치.
+_VERB_ENDINGS = (
+    "하다 하려고 해요 했어요 했는데 한다 할까요 하네요 하죠 하게 하는데 하던 했던 하세요 "
+    "되다 되기 되려면 되면 되고 돼서 되어야 돼야 돼요 됐어요 됐다 된다 될까요 되나요 되네요 "
+    "되죠 되게 되는데 되던 됐던 "
+    "려면 려고 려니 면서 는데 던데 네요 나요 까요 세요 어요 아요 여요 어서 아서 어야 아야 "
+    "었다 았다 었는데 았는데 었어요 았어요 고요 지요 죠 면 고 게"
+)
+_ALL_ENDINGS = tuple(sorted(set(_KO_ENDINGS) | set(_VERB_ENDINGS.split()), key=len, reverse=True))
+
+
+def korean_verb_stem(word: str) -> str:
+    """korean_stem with the spoken verb endings too (up to two cuts)."""
+    for _ in range(2):
+        for ending in _ALL_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) >= 2:
+                word = word[: -len(ending)]
+                break
+        else:
+            break
+    return word
+
+
+def rule_verb_terms(text: str) -> list[str]:
+    """rule_terms with korean_verb_stem."""
+    out = english_words(text)
+    out.extend(korean_verb_stem(w) for w in re.findall(r"[가-힣]+", text) if len(w) > 1)
+    return out
+
+
 def split_compound(word: str, known: frozenset[str]) -> list[str]:
     """``word`` cut into known terms of 2+ syllables, longest first (가상머신 → 가상, 머신);
     [] unless the whole word is covered."""
@@ -252,6 +283,7 @@ VARIANTS: dict[str, Callable[[str], list[str]]] = {
     "rule_kiwi": rule_and_morpheme_terms,
     "rule_split": rule_split_terms,
     "rule_np": particle_free_terms,
+    "rule_verb": rule_verb_terms,
 }
 
 
