@@ -10,11 +10,11 @@ import pytest
 
 from lab_pipelines.settings import project_root
 
-NEVER = ("dagster", "google.genai", "kiwipiepy", "ollama")
+NEVER = ("dagster", "google.genai", "kiwipiepy", "ollama", "scipy")  # scipy: index time only
 
 
 @pytest.mark.parametrize("command", ["search", "ask"])
-def test_the_offline_search_and_ask_import_no_dagster_gemini_kiwi_or_ollama(
+def test_the_offline_search_and_ask_import_no_dagster_gemini_kiwi_ollama_or_scipy(
     command, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("LAB_DATA", str(tmp_path))  # an empty store: nothing found, fine

@@ -139,6 +139,9 @@ def embed_documents(store: Store, embedder: Embedder, doc_ids: Sequence[str]) ->
     if changed:
         store.refresh_text_index(model)
         store.refresh_vector_index(model)
+    # Also when nothing changed: a store from before the latent index (or of an older
+    # LATENT_VERSION) gets it on its next run; otherwise that check is one table open.
+    store.refresh_latent_index(model, changed=bool(changed or report.removed))
     report.seconds = time.perf_counter() - started
     return report
 

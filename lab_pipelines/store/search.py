@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lab_pipelines.store.latent_index import nearest_rows
 from lab_pipelines.store.ranking import SearchPlan, plan_for, rank_rows
 from lab_pipelines.store.table import LockedTable
 from lab_pipelines.text.bilingual import translate_query
@@ -31,9 +32,12 @@ def search_vectors(
     k: int = 10,
     mode: str = "hybrid",
     plan: SearchPlan | None = None,
+    latent: LockedTable | None = None,
 ) -> list[Hit]:
     """Rows best matching the query: full-text (with a translated leg), vector, or both,
-    fused by reciprocal rank with the model's weights (``plan_for(model)`` unless given)."""
+    fused by reciprocal rank with the model's weights (``plan_for(model)`` unless given),
+    with the rows nearest it in ``latent`` (lab_pipelines.store.latent_index) when the plan
+    weighs that leg."""
     table = locked.open()
     if table is None:
         return []
@@ -46,5 +50,6 @@ def search_vectors(
         k=k,
         mode=mode,
         translate=translate_query,
+        latent=(lambda terms: nearest_rows(latent, terms)) if latent is not None else None,
     )
     return [Hit(r["row_id"], r["doc_id"], r["kind"], r["text"], r["score"]) for r in rows]

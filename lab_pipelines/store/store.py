@@ -17,6 +17,8 @@ import pyarrow as pa
 
 from lab_pipelines.store import indexes, migrations
 from lab_pipelines.store.filters import equals, in_filter
+from lab_pipelines.store.latent_index import latent_table_name, refresh_latent_index
+from lab_pipelines.store.ranking import plan_for
 from lab_pipelines.store.rows import (
     ROW_TYPES,
     ChunkRow,
@@ -68,6 +70,9 @@ class Store:
     def _vectors(self, model: str, dim: int | None = None) -> LockedTable:
         name = embeddings_table_name(model)
         return self.table(name, embeddings_schema(dim) if dim else None)
+
+    def _latent(self, model: str) -> LockedTable:
+        return self.table(latent_table_name(embeddings_table_name(model)))
 
     def table_names(self) -> list[str]:
         return list(self.db.list_tables().tables)
@@ -206,12 +211,27 @@ class Store:
         """The full-text index policy (lab_pipelines.store.indexes.refresh_text_index)."""
         indexes.refresh_text_index(self._vectors(model))
 
+    def refresh_latent_index(self, model: str, changed: bool = True) -> bool:
+        """The latent index policy (lab_pipelines.store.latent_index), for the models whose
+        ranking has a latent leg (ranking.plan_for(model).latent); ``changed``: the vector
+        table was written since the last call. True when rebuilt."""
+        if plan_for(model).latent <= 0:
+            return False
+        return refresh_latent_index(self._vectors(model), self._latent(model), changed)
+
     def search(
         self, model: str, query_text: str, query_vector: list[float] | None, **options: Any
     ) -> list[Hit]:
         """Rows of ``model``'s table best matching the query; ``options`` (k, mode, plan) as
         lab_pipelines.store.search.search_vectors takes them."""
-        return search_vectors(self._vectors(model), model, query_text, query_vector, **options)
+        return search_vectors(
+            self._vectors(model),
+            model,
+            query_text,
+            query_vector,
+            latent=self._latent(model),
+            **options,
+        )
 
     # ---- query vectors: a question asked before costs no model call -----------------------
     def query_vector(self, model: str, embed_key: str) -> list[float] | None:

@@ -31,8 +31,10 @@ from lab_pipelines.store.vectors import embeddings_table_name
         "offline the lexical embedding. The same table is full-text indexed: Korean words with "
         "their particle or 하다/되다 ending cut by rule, English words without stop words "
         "(phrasal verbs joined) stemmed by the index's Snowball stemmer, and title + heading "
-        "path as a field of their own. A text already embedded under the same model reuses "
-        "its stored vector."
+        "path as a field of their own. For the offline model, `latent__<model>` holds a "
+        "cross-language latent index (an SVD of the index terms over rows and translated page "
+        "pairs), rebuilt once a twentieth of the rows changed. A text already embedded under "
+        "the same model reuses its stored vector."
     ),
 )
 def embeddings(
