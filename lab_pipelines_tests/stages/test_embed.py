@@ -1,7 +1,9 @@
-"""Switching the embedding model switches its query and document prefixes (Ollama double)."""
+"""embed_documents: switching the embedding model switches its query and document prefixes
+(Ollama double); the offline model's store gets its latent index."""
 
 import pytest
 
+from lab_pipelines.models.offline import LexicalEmbedder
 from lab_pipelines.models.ollama_models import OllamaConnection, OllamaEmbedder
 from lab_pipelines.stages.embed import embed_documents
 from lab_pipelines.stages.generate import query_vector
@@ -47,3 +49,24 @@ def test_switching_to_a_prefixed_model_embeds_again_instead_of_reusing(fake_olla
     first = embed_documents(store, OllamaEmbedder(connection, model="bge-m3"), ["d.md"])
     second = embed_documents(store, OllamaEmbedder(connection, model="nomic-embed-text"), ["d.md"])
     assert first.embedded == second.embedded == first.rows  # nothing reused across models
+
+
+def test_an_unchanged_run_gives_a_store_from_before_the_latent_index_its_index(tmp_path):
+    store = Store(tmp_path)
+    topics = ["backup snapshot restore", "taint toleration node", "quorum fencing cluster"]
+    topics += ["rollback revision release", "scrape exporter metric", "relay tailnet derp"]
+    for n in range(24):
+        doc_id = f"d{n}.md"
+        store.upsert_documents([document(doc_id)])
+        text = f"{topics[n % 6]} {n} part"
+        store.replace_chunks([doc_id], [chunk(doc_id, seq, text=f"{text} {seq}") for seq in (0, 1)])
+    embedder = LexicalEmbedder()
+    doc_ids = [f"d{n}.md" for n in range(24)]
+    embed_documents(store, embedder, doc_ids)
+    assert "latent__offline_lexical_v1" in store.table_names()
+    store.db.drop_table("latent__offline_lexical_v1")  # as a store built before it existed
+    report = embed_documents(store, embedder, doc_ids)
+    assert report.embedded == 0 and len(report.unchanged) == 24
+    assert store.count("latent__offline_lexical_v1", "kind = 'row'") == store.count(
+        "embeddings__offline_lexical_v1"
+    )

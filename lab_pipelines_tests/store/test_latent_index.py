@@ -93,3 +93,15 @@ def test_an_index_of_another_latent_version_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setattr(latent_index, "LATENT_VERSION", "0-older")
     assert store.refresh_latent_index(MODEL) is True
     assert store.refresh_latent_index(MODEL) is False
+
+
+def test_the_first_query_and_the_later_ones_read_the_same_term_vectors(tmp_path):
+    # The first query of a process looks its terms up; later ones read them all once.
+    store = Store(tmp_path)
+    translated_pages(store)
+    store.refresh_latent_index(MODEL)
+    latent = store.table("latent__offline_lexical_v1")
+    first = latent_index.nearest_rows(latent, ["가지치기", "고아"])
+    second = latent_index.nearest_rows(latent, ["가지치기", "고아"])
+    assert first and first == second
+    assert set(first[:2]) == {"docs-ko/t0.md#0", "docs-ko/t0.md#1"}
