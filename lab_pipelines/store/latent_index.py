@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from lab_pipelines.store.filters import in_filter
+from lab_pipelines.store.filters import equals, in_filter
 from lab_pipelines.store.table import LockedTable
 from lab_pipelines.text.index_terms import term_key
 from lab_pipelines.text.latent import (
@@ -67,7 +67,7 @@ def refresh_latent_index(vectors: LockedTable, latent: LockedTable, changed: boo
         return False
     if current:
         row_ids = {r["row_id"] for r in table.search().select(["row_id"]).limit(None).to_list()}
-        indexed = {r["key"] for r in latent.read(["key"], "kind = 'row'")}
+        indexed = {r["key"] for r in latent.read(["key"], equals("kind", "row"))}
         if len(indexed ^ row_ids) <= REBUILD_SHARE * len(row_ids):
             return False
     rows = table.search().select(["row_id", "doc_id", "terms"]).limit(None).to_list()
@@ -121,7 +121,7 @@ def _vectors_of(arrow: pa.Table) -> np.ndarray:
 def _build(table: Any) -> _Build:
     key = (table.uri, table.version)
     if key not in _BUILDS:
-        rows = table.search().where("kind = 'row'").select(["key", "vector"]).limit(None)
+        rows = table.search().where(equals("kind", "row")).select(["key", "vector"]).limit(None)
         rows = rows.to_arrow()
         _BUILDS.clear()
         _BUILDS[key] = _Build(rows["key"].to_pylist(), _vectors_of(rows))
@@ -132,7 +132,7 @@ def _term_vectors(table: Any, build: _Build, terms: list[str]) -> dict[str, tupl
     """{term: (idf, fold vector)} of the ``terms`` the space knows."""
     build.queries += 1
     if build.terms is None and build.queries > 1:
-        every = table.search().where("kind = 'term'").select(["key", "idf", "vector"])
+        every = table.search().where(equals("kind", "term")).select(["key", "idf", "vector"])
         every = every.limit(None).to_arrow()
         build.terms = dict(
             zip(
@@ -143,7 +143,7 @@ def _term_vectors(table: Any, build: _Build, terms: list[str]) -> dict[str, tupl
         )
     if build.terms is not None:
         return {t: build.terms[t] for t in terms if t in build.terms}
-    where = "kind = 'term' AND " + in_filter("key", terms)
+    where = f"{equals('kind', 'term')} AND {in_filter('key', terms)}"
     known = table.search().where(where).select(["key", "idf", "vector"]).limit(None).to_arrow()
     return dict(
         zip(

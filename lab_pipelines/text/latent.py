@@ -5,7 +5,8 @@ index terms) or one translated page pair (a page and its twin by path, their ter
 Korean and English terms that translate each other then share latent dimensions, and so do
 a question's words and the page's other words for the same thing. Rows and questions are
 folded in (log tf x idf weights, times U) and compared by cosine. The search uses it as one
-more leg of the fusion for the offline lexical model (bench/RESULTS.md, "Third round").
+more leg of the fusion for the offline lexical model (bench/RESULTS.md, "Third round": on the
+corpus most of its gain is LSA's own; the pairs add MRR@10 0.840 → 0.844 over the dev sets).
 
 Plain numpy; scipy only to train (``train_latent_space``), never on the search path.
 """
