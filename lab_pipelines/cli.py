@@ -152,6 +152,16 @@ def cmd_ask(settings: Settings, question: str) -> None:
     print(output.markdown)
 
 
+def cmd_reset_embeddings(settings: Settings, model: str) -> None:
+    from lab_pipelines.store import Store
+
+    dropped = Store(settings.lancedb_dir).drop_embeddings(model)
+    if not dropped:
+        print(f"no vector table for {model} in {settings.lancedb_dir}: nothing to reset")
+        return
+    print(f"dropped {', '.join(dropped)}; materialise `embeddings` to embed again with {model}")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lab-pipelines", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -168,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     search.add_argument("--mode", choices=["hybrid", "fts", "vector"], default="hybrid")
     ask = sub.add_parser("ask", help="retrieve and write an answer with the configured backend")
     ask.add_argument("question")
+    reset = sub.add_parser(
+        "reset-embeddings",
+        help="drop a model's vector table (after its dimension changed); embeddings re-embeds",
+    )
+    reset.add_argument("model")
     add_subcommands(sub)  # eval, draft-evals (lab_pipelines.evaluation.command)
     args = parser.parse_args(argv)
     try:
@@ -179,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             cmd_run(settings, args.timeout)
         elif args.command == "search":
             cmd_search(settings, args.query, args.k, args.json, args.mode)
+        elif args.command == "reset-embeddings":
+            cmd_reset_embeddings(settings, args.model)
         else:
             cmd_ask(settings, args.question)
     except SettingsError as err:

@@ -199,6 +199,17 @@ class Store:
                 )
         locked.replace_scoped(EmbeddingRow.KEY, doc_ids, rows)
 
+    def drop_embeddings(self, model: str) -> list[str]:
+        """Drop ``model``'s vector table and its latent index (what `lab-pipelines
+        reset-embeddings` does); the tables dropped. The next embeddings run embeds again."""
+        dropped = []
+        for locked in (self._vectors(model), self._latent(model)):
+            if locked.open() is not None:
+                with locked.writing():
+                    self.db.drop_table(locked.name)
+                dropped.append(locked.name)
+        return dropped
+
     def delete_documents_vectors(self, model: str, doc_ids: Sequence[str]) -> None:
         if doc_ids:
             self._vectors(model).delete(in_filter("doc_id", doc_ids))

@@ -1,5 +1,9 @@
 """Locked writes: one swap per document's rows, one row per key, every table of a document."""
 
+import dataclasses
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -38,11 +42,23 @@ def test_doc_ids_with_quotes_are_safe_in_filters(tmp_path):
     assert store.embedding_keys("m", ["it's.md"]) == {}
 
 
-def test_another_dimension_is_refused_with_the_fix(tmp_path):
-    store = Store(tmp_path)
+def test_another_dimension_is_refused_with_the_fix_and_the_fix_works(tmp_path):
+    store = Store(tmp_path / "lancedb")
     store.replace_embeddings("m", DIM, ["a"], vectors("a", ["one"]))
     with pytest.raises(ValueError, match="reset-embeddings m"):
         store.replace_embeddings("m", 8, ["a"], [])
+    done = subprocess.run(
+        [sys.executable, "-m", "lab_pipelines.cli", "reset-embeddings", "m"],
+        env={**os.environ, "LAB_DATA": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "dropped embeddings__m" in done.stdout
+    wider = [dataclasses.replace(row, vector=[0.5] * 8) for row in vectors("a", ["one"])]
+    store.replace_embeddings("m", 8, ["a"], wider)  # now accepted
+    assert [len(r["vector"]) for r in store.read("embeddings__m", ["vector"])] == [8]
 
 
 def test_concurrent_upserts_of_one_key_leave_one_row(tmp_path):
