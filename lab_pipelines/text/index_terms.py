@@ -138,10 +138,10 @@ _KO_ENDINGS = tuple(sorted(_ENDINGS.split(), key=len, reverse=True))
 _ENDING_SET = frozenset(_KO_ENDINGS)
 
 
-def korean_stem(word: str) -> str:
+def korean_stem(word: str, endings: tuple[str, ...] = _KO_ENDINGS) -> str:
     """백업을 → 백업, 설치하려면 → 설치, 퍼시스턴트볼륨과 → 퍼시스턴트볼륨 (up to two cuts)."""
     for _ in range(2):
-        for ending in _KO_ENDINGS:
+        for ending in endings:
             if word.endswith(ending) and len(word) - len(ending) >= 2:
                 word = word[: -len(ending)]
                 break
@@ -150,10 +150,10 @@ def korean_stem(word: str) -> str:
     return word
 
 
-def rule_terms(text: str) -> list[str]:
+def rule_terms(text: str, endings: tuple[str, ...] = _KO_ENDINGS) -> list[str]:
     """English words for the index's stemmer; Hangul words cut by korean_stem."""
     out = english_words(text)
-    out.extend(korean_stem(w) for w in re.findall(r"[가-힣]+", text) if len(w) > 1)
+    out.extend(korean_stem(w, endings) for w in re.findall(r"[가-힣]+", text) if len(w) > 1)
     return out
 
 
@@ -169,23 +169,9 @@ _VERB_ENDINGS = (
 _ALL_ENDINGS = tuple(sorted(set(_KO_ENDINGS) | set(_VERB_ENDINGS.split()), key=len, reverse=True))
 
 
-def korean_verb_stem(word: str) -> str:
-    """korean_stem with the spoken verb endings too (up to two cuts)."""
-    for _ in range(2):
-        for ending in _ALL_ENDINGS:
-            if word.endswith(ending) and len(word) - len(ending) >= 2:
-                word = word[: -len(ending)]
-                break
-        else:
-            break
-    return word
-
-
 def rule_verb_terms(text: str) -> list[str]:
-    """rule_terms with korean_verb_stem."""
-    out = english_words(text)
-    out.extend(korean_verb_stem(w) for w in re.findall(r"[가-힣]+", text) if len(w) > 1)
-    return out
+    """rule_terms that also cut the spoken verb endings."""
+    return rule_terms(text, _ALL_ENDINGS)
 
 
 def split_compound(word: str, known: frozenset[str]) -> list[str]:
