@@ -24,6 +24,9 @@ _COMMENT = re.compile(r"^\s*#")
 
 def parse_python_script(text: str) -> tuple[str, str | None]:
     """(light Markdown, the docstring's first section title or None)."""
+    # Lines as Python numbers them: "\n", "\r\n" or "\r" end one; str.splitlines() would
+    # also split on form feeds and U+2028 inside a docstring and shift every line after it.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         with warnings.catch_warnings():
             # A docstring's "\ " (rst's escaped space) is an invalid escape to Python 3.12+.
@@ -42,13 +45,21 @@ def parse_python_script(text: str) -> tuple[str, str | None]:
             "add a docstring, convert it to .md, or leave it out"
         )
     parts = [docstring]
-    rest = text.splitlines()[tree.body[0].end_lineno or 0 :]
+    rest = _after(text.split("\n"), tree.body[0])
     for is_text, lines in _blocks(rest):
         if is_text:
             parts.append(textwrap.dedent("\n".join(lines)))
         elif any(line.strip() for line in lines):
             parts.append("::\n\n" + textwrap.indent(textwrap.dedent("\n".join(lines)), "    "))
     return parse_rst("\n\n".join(p.strip("\n") for p in parts if p.strip()))
+
+
+def _after(lines: list[str], node: ast.stmt) -> list[str]:
+    """The lines after ``node``, starting with whatever follows it on its last line (a
+    docstring closed by ``; import torch``); ast's column offsets count UTF-8 bytes."""
+    end = node.end_lineno or 0
+    tail = lines[end - 1].encode()[node.end_col_offset or 0 :].decode().lstrip(" \t;")
+    return ([tail] if tail.strip() else []) + lines[end:]
 
 
 def _blocks(lines: list[str]) -> list[tuple[bool, list[str]]]:

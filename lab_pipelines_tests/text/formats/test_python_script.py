@@ -67,3 +67,18 @@ def test_a_plain_script_without_a_docstring_is_skipped_with_the_fix():
 def test_a_file_that_is_not_python_is_skipped_naming_the_line():
     with pytest.raises(SkippedDocument, match=r"not valid Python \(line 2"):
         parse_document("notes.py", b'"""Notes"""\ndef broken(:\n')
+
+
+def test_code_on_the_docstrings_closing_line_is_kept():
+    doc = parse_document("inline.py", '"""빠른 시작\n=====\n\n소개."""; import torch\n'.encode())
+    assert doc.title == "빠른 시작"
+    assert doc.text.endswith("소개.\n\nimport torch")
+
+
+def test_a_form_feed_in_the_docstring_does_not_shift_the_code_after_it():
+    # Python ends lines only at \n and \r; a form feed (as in page-break-separated sources)
+    # is whitespace inside the docstring, so the code below starts where ast says it does.
+    source = '"""Pages\n=====\n\nOne.\x0cTwo.\n"""\nx = 1\n'
+    doc = parse_document("pages.py", source.encode())
+    assert '"""' not in doc.text
+    assert doc.text.endswith("One. Two.\n\nx = 1")
