@@ -30,7 +30,7 @@ LATENT_DIMS = 100
 # from English ones.
 FOLD_POWER = 0.0
 # Bumped whenever training or folding changes: a latent index of another version is rebuilt.
-LATENT_VERSION = "1"
+LATENT_VERSION = "2"
 # Below this many dimensions (a store of a few pages) there is no latent space worth having.
 MIN_DIMS = 8
 # Training units beyond this are sampled evenly (the SVD grows with them; folding in does not).
@@ -98,7 +98,8 @@ def train_latent_space(  # noqa: ANN201
     units: Sequence[Mapping[str, int]], dims: int = LATENT_DIMS, power: float = FOLD_POWER
 ):
     """The LatentSpace of ``units`` (terms seen in two or more; fold = U S^-power), or None
-    when too few units or terms give fewer than MIN_DIMS dimensions."""
+    when too few units, terms or independent directions give fewer than MIN_DIMS
+    dimensions."""
     from scipy.sparse import csc_matrix
     from scipy.sparse.linalg import svds
 
@@ -114,14 +115,26 @@ def train_latent_space(  # noqa: ANN201
         return None
     index = {t: i for i, t in enumerate(terms)}
     idf = np.array([math.log(len(units) / df[t]) for t in terms])
-    cells = [
-        ((1 + math.log(n)) * idf[index[t]], index[t], column)
-        for column, unit in enumerate(units)
-        for t, n in unit.items()
-        if t in index
-    ]
-    values, term_ids, unit_ids = zip(*cells, strict=True)
-    matrix = csc_matrix((values, (term_ids, unit_ids)), shape=(len(terms), len(units)))
+    # Three flat int/float lists, not a tuple per cell: ~10 million cells at 100,000 rows.
+    term_ids: list[int] = []
+    unit_ids: list[int] = []
+    counts: list[int] = []
+    for column, unit in enumerate(units):
+        for t, n in unit.items():
+            i = index.get(t)
+            if i is not None:
+                term_ids.append(i)
+                unit_ids.append(column)
+                counts.append(n)
+    rows, columns = np.array(term_ids, dtype=np.int64), np.array(unit_ids, dtype=np.int64)
+    values = (1 + np.log(np.array(counts, dtype=np.float64))) * idf[rows]
+    # Every term in every unit (idf 0 throughout) leaves nothing to factor: ARPACK fails on
+    # an all-zero matrix rather than returning zeros.
+    if not np.any(values):
+        return None
+    matrix = csc_matrix((values, (rows, columns)), shape=(len(terms), len(units)))
     u, s, _ = svds(matrix, k=dims, random_state=0)
     keep = s > 1e-9  # a rank-deficient matrix has zero singular values: no direction there
+    if keep.sum() < MIN_DIMS:
+        return None
     return LatentSpace(terms, idf, (u[:, keep] * s[keep] ** -power).astype(np.float32))
