@@ -5,11 +5,14 @@ in one commit and a search never pairs one build's terms with another's rows: a 
 (``kind`` "term": the term, its idf, its fold vector) and a row per indexed row (``kind``
 "row": the row_id, its unit vector). Rebuilt from the vector table's index terms whenever a
 twentieth of its rows changed since the last build; rows added since are found by the other
-legs until then.
+legs until then. An edited page keeps its row_ids, so each row's embed_key is kept too: a
+row whose text changed counts as changed.
 """
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from lancedb.index import BTree
 
 from lab_pipelines.store.filters import equals, in_filter
 from lab_pipelines.store.table import LockedTable
@@ -37,47 +41,65 @@ def latent_table_name(embeddings_table: str) -> str:
     return LATENT_PREFIX + embeddings_table.split("__", 1)[-1]
 
 
-def latent_schema(dims: int) -> pa.Schema:
+def latent_schema(dims: int, build: str) -> pa.Schema:
     return pa.schema(
         [
             ("kind", pa.string()),  # "term" | "row"
             ("key", pa.string()),  # the term, or the vector table's row_id
+            ("embed_key", pa.string()),  # a row's, as its vector table held it; "" for a term
             ("idf", pa.float32()),  # a term's; 0 for a row
             ("vector", pa.list_(pa.float32(), dims)),
         ],
-        metadata={"latent_version": LATENT_VERSION},
+        # build: new for every build, so a process's cached build is never taken for another
+        # one (a table dropped and made again starts its versions at 1 again).
+        metadata={"latent_version": LATENT_VERSION, "build": build},
     )
 
 
-def _built_version(table: Any) -> str | None:
-    return (table.schema.metadata or {}).get(b"latent_version", b"").decode() or None
+def _metadata(table: Any, key: str) -> str | None:
+    return (table.schema.metadata or {}).get(key.encode(), b"").decode() or None
 
 
 def refresh_latent_index(vectors: LockedTable, latent: LockedTable, changed: bool = True) -> bool:
     """Rebuild ``latent`` from ``vectors`` when it is missing, of another LATENT_VERSION, or
     (when ``changed``: the vector table was written since the last call) a twentieth of its
-    rows changed since the build; True when it was rebuilt. A table too small for a latent
-    space (fewer than text.latent.MIN_DIMS dimensions) has none."""
-    table = vectors.open()
-    if table is None:
-        return False
+    rows were added, removed or re-embedded since the build; True when it was rebuilt. A
+    table too small for a latent space (fewer than text.latent.MIN_DIMS dimensions) has none.
+
+    The decision, the read of the vector table and the write all happen under the latent
+    table's writer lock, so of two processes refreshing at once the later one reads a vector
+    table at least as new as the earlier one's and never overwrites a newer build."""
     built = latent.open()
-    current = built is not None and _built_version(built) == LATENT_VERSION
-    if current and not changed:
+    if not changed and built is not None and _metadata(built, "latent_version") == LATENT_VERSION:
         return False
-    if current:
-        row_ids = {r["row_id"] for r in table.search().select(["row_id"]).limit(None).to_list()}
-        indexed = {r["key"] for r in latent.read(["key"], equals("kind", "row"))}
-        if len(indexed ^ row_ids) <= REBUILD_SHARE * len(row_ids):
+    with latent.writing():
+        table = vectors.open()
+        if table is None:
             return False
-    rows = table.search().select(["row_id", "doc_id", "terms"]).limit(None).to_list()
+        built = latent.open()
+        if built is not None and _metadata(built, "latent_version") == LATENT_VERSION:
+            stored = table.search().select(["row_id", "embed_key"]).limit(None).to_arrow()
+            now = set(
+                zip(stored["row_id"].to_pylist(), stored["embed_key"].to_pylist(), strict=True)
+            )
+            rows = latent.read(["key", "embed_key"], equals("kind", "row"))
+            indexed = {(r["key"], r["embed_key"]) for r in rows}
+            moved = {row_id for row_id, _ in indexed ^ now}  # an edited row counts once
+            if len(moved) <= REBUILD_SHARE * len(now):
+                return False
+        return _rebuild(table, latent, built is not None)
+
+
+def _rebuild(table: Any, latent: LockedTable, exists: bool) -> bool:
+    """Train the space on ``table``'s index terms and write it as ``latent`` (lock held)."""
+    rows = table.search().select(["row_id", "doc_id", "embed_key", "terms"]).limit(None)
+    rows = rows.to_list()
     keyed = [(r["doc_id"], [term_key(t) for t in (r["terms"] or "").split()]) for r in rows]
     units = training_units(keyed)
     space = train_latent_space(units)
     if space is None:
-        if built is not None:
-            with latent.writing():
-                latent.db.drop_table(latent.name)
+        if exists:
+            latent.db.drop_table(latent.name)
         return False
     row_vectors = space.fold_in(units[: len(rows)])  # all zero for a row of no known term
     dims = space.fold.shape[1]
@@ -87,13 +109,16 @@ def refresh_latent_index(vectors: LockedTable, latent: LockedTable, changed: boo
         {
             "kind": ["term"] * n_terms + ["row"] * len(rows),
             "key": list(space.terms) + [r["row_id"] for r in rows],
+            "embed_key": [""] * n_terms + [r["embed_key"] for r in rows],
             "idf": np.concatenate([space.idf, np.zeros(len(rows))]).astype(np.float32),
             "vector": pa.FixedSizeListArray.from_arrays(vectors_column, dims),
         },
-        schema=latent_schema(dims),
+        schema=latent_schema(dims, uuid.uuid4().hex),
     )
-    with latent.writing():
-        latent.db.create_table(latent.name, arrow, mode="overwrite")
+    written = latent.db.create_table(latent.name, arrow, mode="overwrite")
+    # A query's first terms are looked up by key (below): an index keeps that a seek at
+    # 100,000 terms rather than a scan.
+    written.create_index("key", config=BTree(), replace=True)
     return True
 
 
@@ -102,15 +127,18 @@ class _Build:
     """One build of a latent table in memory, per process: its row vectors (100 floats a row,
     3.5 MB at 579 documents) on the first query; its ~20,000 term vectors from the second on.
     A one-query process (the CLI) looks up its few terms instead: reading them all costs a
-    cold search ~40 ms, the lookup ~11 ms."""
+    cold search ~40 ms, the lookup ~11 ms. Shared by the webserver's threads: each field is
+    set once, whole, and never changed in place."""
 
+    key: tuple[str, str]  # (table uri, build)
     row_ids: list[str]
     rows: np.ndarray
     queries: int = 0
     terms: dict[str, tuple[float, np.ndarray]] | None = None
 
 
-_BUILDS: dict[tuple[str, int], _Build] = {}  # (table uri, version): one build kept
+_CACHE_LOCK = threading.Lock()
+_CACHED: list[_Build] = []  # the one build kept
 
 
 def _vectors_of(arrow: pa.Table) -> np.ndarray:
@@ -119,38 +147,41 @@ def _vectors_of(arrow: pa.Table) -> np.ndarray:
 
 
 def _build(table: Any) -> _Build:
-    key = (table.uri, table.version)
-    if key not in _BUILDS:
-        rows = table.search().where(equals("kind", "row")).select(["key", "vector"]).limit(None)
-        rows = rows.to_arrow()
-        _BUILDS.clear()
-        _BUILDS[key] = _Build(rows["key"].to_pylist(), _vectors_of(rows))
-    return _BUILDS[key]
+    key = (table.uri, _metadata(table, "build") or "")
+    with _CACHE_LOCK:
+        if _CACHED and _CACHED[0].key == key:
+            return _CACHED[0]
+    rows = table.search().where(equals("kind", "row")).select(["key", "vector"]).limit(None)
+    rows = rows.to_arrow()
+    fresh = _Build(key, rows["key"].to_pylist(), _vectors_of(rows))
+    with _CACHE_LOCK:
+        _CACHED[:] = [fresh]
+    return fresh
+
+
+def _term_table(arrow: pa.Table) -> dict[str, tuple[float, np.ndarray]]:
+    return dict(
+        zip(
+            arrow["key"].to_pylist(),
+            zip(arrow["idf"].to_pylist(), _vectors_of(arrow), strict=True),
+            strict=True,
+        )
+    )
 
 
 def _term_vectors(table: Any, build: _Build, terms: list[str]) -> dict[str, tuple]:
     """{term: (idf, fold vector)} of the ``terms`` the space knows."""
-    build.queries += 1
-    if build.terms is None and build.queries > 1:
-        every = table.search().where(equals("kind", "term")).select(["key", "idf", "vector"])
-        every = every.limit(None).to_arrow()
-        build.terms = dict(
-            zip(
-                every["key"].to_pylist(),
-                zip(every["idf"].to_pylist(), _vectors_of(every), strict=True),
-                strict=True,
-            )
-        )
-    if build.terms is not None:
-        return {t: build.terms[t] for t in terms if t in build.terms}
+    with _CACHE_LOCK:
+        build.queries += 1
+        every, later = build.terms, build.queries > 1
+    if every is None and later:
+        query = table.search().where(equals("kind", "term")).select(["key", "idf", "vector"])
+        every = build.terms = _term_table(query.limit(None).to_arrow())
+    if every is not None:
+        return {t: every[t] for t in terms if t in every}
     where = f"{equals('kind', 'term')} AND {in_filter('key', terms)}"
-    known = table.search().where(where).select(["key", "idf", "vector"]).limit(None).to_arrow()
-    return dict(
-        zip(
-            known["key"].to_pylist(),
-            zip(known["idf"].to_pylist(), _vectors_of(known), strict=True),
-            strict=True,
-        )
+    return _term_table(
+        table.search().where(where).select(["key", "idf", "vector"]).limit(None).to_arrow()
     )
 
 
@@ -171,5 +202,7 @@ def nearest_rows(latent: LockedTable, terms: Sequence[str], k: int = NEAREST_ROW
         np.stack([vector for _, vector in known.values()]),
     )
     similarity = build.rows @ query  # unit vectors: cosine
-    top = np.argsort(-similarity, kind="stable")[:k]
+    k = min(k, len(similarity))
+    top = np.argpartition(-similarity, k - 1)[:k]  # the k best of 100,000 rows, unsorted
+    top = top[np.argsort(-similarity[top], kind="stable")]
     return [build.row_ids[i] for i in top if similarity[i] > 0]
