@@ -11,18 +11,29 @@ Before issue 11 the local event log kept its SQLite connections open: the run's 
 not touched until a WAL checkpoint, the webserver's file watcher never fired, and the page
 stayed at "summaries executing" and "Started" for more than 50 s after storage had the success.
 
+One lag is Dagster's own and is allowed, but only when the page shows it happening. The header's
+tag reads the run's status from the page's cache. The log stream sets it there as soon as the
+run-end event arrives. The sidebar's run-group panel (dagster-ui gantt/RunGroupPanel.tsx) fetches
+the run's status too, every 15 s and again when the log shows the end. In one two-worker CI run
+the tag said "Started" until 15.3 s after the end while the RUN_SUCCESS line came at 0.3 s,
+which fits a panel answer that still said the run was going arriving after the log had set
+Success. So a tag later than 5 s passes only if such an answer reached the page after the
+run-end event, and the tag came within the panel's next refresh (15 s more).
+
 Screenshots go to the test's tmp folder and to /tmp/lab_ui_screens/run-page-*.png. Needs
 Debian's chromium (/usr/bin/chromium) and the playwright package; never `playwright install`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 
 from lab_pipelines.defs.ingest.partitions import document_partitions
 from lab_pipelines.defs.pools import ensure_pool_limits
@@ -45,11 +56,15 @@ from lab_pipelines_tests.test_run_queue import (
 )
 
 FINAL_STATUS_WITHIN_S = 5.0
+# dagster-ui's RunGroupPanel refreshes every FIFTEEN_SECONDS (app/QueryRefresh.tsx).
+RUN_GROUP_PANEL_REFRESH_S = 15.0
 FINISHED = {
     DagsterRunStatus.SUCCESS: "Success",
     DagsterRunStatus.FAILURE: "Failure",
     DagsterRunStatus.CANCELED: "Canceled",
 }
+FINISHED_NAMES = {status.value for status in FINISHED}  # as GraphQL spells them: "SUCCESS"
+RUN_END_EVENTS = re.compile(r'"__typename":\s*"Run(Success|Failure|Canceled)Event"')
 
 
 def step_start_time(instance: DagsterInstance, run_id: str, step: str) -> float | None:
@@ -58,6 +73,53 @@ def step_start_time(instance: DagsterInstance, run_id: str, step: str) -> float 
         if entry.step_key == step:
             return entry.timestamp
     return None
+
+
+@dataclass
+class StatusSources:
+    """What reaches the page that sets the run's status in its cache: the log stream's first
+    run-end event (over the GraphQL websocket), and each answer to the sidebar's
+    RunGroupPanelQuery, (when, the run's status as GraphQL spells it)."""
+
+    end_received: float | None = None
+    run_group_answers: list[tuple[float, str]] = field(default_factory=list)
+
+    def stale_answers_after_the_end(self) -> list[float]:
+        """When (epoch s) a run-group answer still saying the run was going reached the page
+        after the log stream had delivered the end."""
+        if self.end_received is None:
+            return []
+        return [
+            at
+            for at, status in self.run_group_answers
+            if at >= self.end_received and status not in FINISHED_NAMES
+        ]
+
+
+def watch_status_sources(page: Page, run_id: str) -> StatusSources:
+    sources = StatusSources()
+
+    def on_frame(payload: str | bytes) -> None:
+        text = payload if isinstance(payload, str) else payload.decode(errors="replace")
+        if sources.end_received is None and RUN_END_EVENTS.search(text):
+            sources.end_received = time.time()
+
+    def on_response(response: Response) -> None:
+        request = response.request
+        # The UI posts to /graphql?op=<operation name>
+        if "/graphql" not in request.url or "RunGroupPanelQuery" not in (request.post_data or ""):
+            return
+        try:
+            group = json.loads(response.text())["data"]["runGroupOrError"]
+        except (ValueError, KeyError, TypeError):
+            return
+        for run in group.get("runs") or []:
+            if run and run.get("id") == run_id:
+                sources.run_group_answers.append((time.time(), run["status"]))
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    page.on("response", on_response)
+    return sources
 
 
 def scroll_to_the_end(page: Page) -> int:
@@ -94,6 +156,7 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
         (run_id,) = launch_ranged_runs(dev, location, [keys], {})
 
         with chromium_page() as page:
+            sources = watch_status_sources(page, run_id)
             shots = Screens(page, tmp_path / "screens", prefix="run-page-")
             shoot = shots.take
             # Opened once, while the run is queued or starting; never reloaded below.
@@ -148,6 +211,11 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
                 f"shown while the run went on: {sorted(live)}; after storage had the end, the "
                 f"page showed: {delays}; the log list scrolled to its end {scrolled} times"
             )
+            end_at = sources.end_received and round(sources.end_received - record.end_time, 1)
+            panel = [
+                (round(at - record.end_time, 1), status) for at, status in sources.run_group_answers
+            ]
+            print(f"the log stream brought the end at {end_at} s; the run-group panel said {panel}")
             # Written after the page opened, shown before the run ended: at least two lines.
             assert "summaries started" in live and len(live) >= 2, f"live: {live}, seen: {seen}"
             summaries_start = step_start_time(instance, run_id, "summaries")
@@ -156,4 +224,13 @@ def test_the_open_run_page_follows_the_run_live_and_shows_its_end_within_5_s(
             print(f"summaries start shown {lag:.1f} s after storage had it")
             assert ended["status tag"].inner_text() == FINISHED[record.dagster_run.status]
             assert set(delays) == set(ended), f"the page never showed {set(ended) - set(delays)}"
-            assert max(delays.values()) <= FINAL_STATUS_WITHIN_S, delays
+            assert delays["RUN_SUCCESS line"] <= FINAL_STATUS_WITHIN_S, delays
+            if delays["status tag"] > FINAL_STATUS_WITHIN_S:
+                # Only Dagster's own race excuses a late tag (module docstring).
+                stale = [
+                    round(at - record.end_time, 1) for at in sources.stale_answers_after_the_end()
+                ]
+                print(f"the run-group panel said the run was going at {stale} s after its end")
+                assert stale, (delays, sources)
+                within = RUN_GROUP_PANEL_REFRESH_S + FINAL_STATUS_WITHIN_S
+                assert delays["status tag"] <= within, (delays, sources)
