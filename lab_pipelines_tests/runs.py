@@ -39,12 +39,11 @@ def _sync(instance: dg.DagsterInstance, name: str, wanted: list[str]) -> list[st
     return gone
 
 
-def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
-    """Register the lab's inbox and requests, then run document_pipeline, generation and
-    cost_report over every partition; raise SystemExit naming each failed step's cause."""
-    from lab_pipelines.definitions import defs
-    from lab_pipelines.defs.dagster_private import set_defs_state_storage
-
+def register_lab() -> tuple[list[str], list[str]]:
+    """Make the partitions match the inbox and the requests folder, and drop the rows of what
+    left, as the sensors' ticks do; returns (document ids, request ids). Runs that race over
+    the same new files do so after one registration, as after a sensor tick: the instance's
+    check-then-insert of new partitions is not atomic across processes."""
     settings = load_settings()
     instance = _instance(settings)
     store = Store(settings.lancedb_dir)
@@ -53,6 +52,17 @@ def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
     store.delete_documents(_sync(instance, "documents", doc_ids))
     for request_id in _sync(instance, "requests", request_ids):
         store.delete_output(request_id)
+    return doc_ids, request_ids
+
+
+def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
+    """Register the lab's inbox and requests, then run document_pipeline, generation and
+    cost_report over every partition; raise SystemExit naming each failed step's cause."""
+    from lab_pipelines.definitions import defs
+    from lab_pipelines.defs.dagster_private import set_defs_state_storage
+
+    doc_ids, request_ids = register_lab()
+    instance = _instance(load_settings())
     with set_defs_state_storage(instance.defs_state_storage):
         definitions = defs()
     for job_name, partitions, keys in (

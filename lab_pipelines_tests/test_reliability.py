@@ -15,7 +15,7 @@ import time
 from lab_pipelines_tests.doubles.gemini_server import FakeGemini
 from lab_pipelines_tests.doubles.ollama_server import FakeOllama
 from lab_pipelines_tests.faults import run_expecting_failure, write_synthetic_inbox
-from lab_pipelines_tests.runs import materialize_lab
+from lab_pipelines_tests.runs import materialize_lab, register_lab
 
 
 def recovers(lab, ollama_url: str, gemini_url: str) -> None:  # noqa: ANN001
@@ -153,7 +153,8 @@ def test_sensor_and_night_backfill_runs_on_the_same_documents_at_once(
 ):
     lab.use_doubles(fake_ollama.url, fake_gemini.url)
     materialize_lab()  # the lab is running: its instance and tables exist
-    write_synthetic_inbox(lab.inbox, 20)  # then 20 documents arrive, and two runs race for them
+    write_synthetic_inbox(lab.inbox, 20)  # then 20 documents arrive,
+    register_lab()  # a sensor tick makes them partitions, and two runs race over them
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "lab_pipelines_tests.runs"],
