@@ -17,6 +17,7 @@ import argparse
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,30 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from retrieval_sweep import dev_sets, evaluate, scratch_table  # noqa: E402
+
+
+def latent_nearest(
+    table, dims: int = 100, power: float = 0.0, pairs: bool = True
+) -> Callable[[list[str]], list[str]]:  # noqa: ANN001
+    """The 40 row_ids nearest a query's terms in a space trained on ``table``'s rows as the
+    pipeline trains it (one unit a row, one a translated page pair unless not ``pairs``)."""
+    from lab_pipelines.text.index_terms import term_key
+    from lab_pipelines.text.latent import train_latent_space, training_units
+
+    rows = table.search().select(["row_id", "doc_id", "terms"]).limit(None).to_list()
+    keyed = [(r["doc_id"], [term_key(t) for t in r["terms"].split()]) for r in rows]
+    if not pairs:
+        keyed = [(f"{i}", terms) for i, (_, terms) in enumerate(keyed)]
+    units = training_units(keyed)
+    space = train_latent_space(units, dims, power)
+    latent = space.fold_in(units[: len(rows)])
+    print(f"rows {len(rows)}, units {len(units)}, terms {len(space.terms)}", file=sys.stderr)
+
+    def nearest(terms: list[str]) -> list[str]:
+        query = space.fold_in([Counter(term_key(t) for t in terms)])[0]
+        return [rows[i]["row_id"] for i in np.argsort(-(latent @ query), kind="stable")[:40]]
+
+    return nearest
 
 
 def main() -> None:
@@ -40,23 +65,10 @@ def main() -> None:
 
     from lab_pipelines.store.ranking import SearchPlan, plan_for, rank_rows
     from lab_pipelines.text.bilingual import translate_query
-    from lab_pipelines.text.index_terms import rule_terms, term_key
-    from lab_pipelines.text.latent import train_latent_space, training_units
+    from lab_pipelines.text.index_terms import rule_terms
 
     table = scratch_table(args.data, args.work, "rule", True, True)
-    rows = table.search().select(["row_id", "doc_id", "terms"]).limit(None).to_list()
-    keyed = [(r["doc_id"], [term_key(t) for t in r["terms"].split()]) for r in rows]
-    if args.no_pairs:
-        keyed = [(f"{i}", terms) for i, (_, terms) in enumerate(keyed)]
-    units = training_units(keyed)
-    space = train_latent_space(units, args.dims, args.power)
-    latent = space.fold_in(units[: len(rows)])
-    print(f"rows {len(rows)}, units {len(units)}, terms {len(space.terms)}", file=sys.stderr)
-
-    def nearest(terms: list[str]) -> list[str]:
-        query = space.fold_in([Counter(term_key(t) for t in terms)])[0]
-        return [rows[i]["row_id"] for i in np.argsort(-(latent @ query), kind="stable")[:40]]
-
+    nearest = latent_nearest(table, args.dims, args.power, pairs=not args.no_pairs)
     sets = dev_sets(args.sets)
     base = plan_for("offline-lexical-v1")
     for weight in [float(w) for w in args.weights.split(",")]:
