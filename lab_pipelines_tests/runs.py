@@ -39,13 +39,13 @@ def _sync(instance: dg.DagsterInstance, name: str, wanted: list[str]) -> list[st
     return gone
 
 
-def register_lab() -> tuple[list[str], list[str]]:
+def register_lab(instance: dg.DagsterInstance | None = None) -> tuple[list[str], list[str]]:
     """Make the partitions match the inbox and the requests folder, and drop the rows of what
     left, as the sensors' ticks do; returns (document ids, request ids). Runs that race over
     the same new files do so after one registration, as after a sensor tick: the instance's
     check-then-insert of new partitions is not atomic across processes."""
     settings = load_settings()
-    instance = _instance(settings)
+    instance = instance or _instance(settings)
     store = Store(settings.lancedb_dir)
     doc_ids = [f.doc_id for f in scan_inbox(settings.inbox)]
     request_ids = [f.doc_id for f in request_files(settings.requests)]
@@ -61,8 +61,8 @@ def materialize_lab(batch: int = MAX_PARTITIONS_PER_RUN) -> None:
     from lab_pipelines.definitions import defs
     from lab_pipelines.defs.dagster_private import set_defs_state_storage
 
-    doc_ids, request_ids = register_lab()
     instance = _instance(load_settings())
+    doc_ids, request_ids = register_lab(instance)
     with set_defs_state_storage(instance.defs_state_storage):
         definitions = defs()
     for job_name, partitions, keys in (
