@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import stamina
+from sqlalchemy.exc import IntegrityError  # what Dagster's SQL storages raise on a duplicate
 
 from lab_pipelines.costs import price_book
 from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
@@ -61,15 +63,26 @@ def configured_candidates(evaluation: EvaluationResource) -> Candidates:
 
 
 def register_candidates(instance: dg.DagsterInstance, candidates: Candidates) -> list[str]:
-    """Add the candidates that have no partition yet; returns what was added, as kind/name."""
+    """Add the candidates that have no partition yet; returns those that had none when this
+    call looked, as kind/name (two runs at once may both name one; it is added once).
+
+    Dagster's ``add_dynamic_partitions`` reads the table, then inserts what it did not find,
+    so two evaluation runs registering the same new candidate at once (the Ollama pool lets
+    two run) collide on the table's unique key. The one that loses reads again and finds the
+    candidate added: 4 processes registering 40 new names at once failed 89 of 160 calls
+    before (lab_pipelines_tests/defs/evaluate/test_registration.py)."""
     added = []
     for kind in KINDS:
         name = PARTITIONS_OF[kind].name
-        known = set(instance.get_dynamic_partitions(name))
-        new = [c for c in candidates.of(kind) if c not in known]
-        if new:
-            instance.add_dynamic_partitions(name, new)
-            added += [f"{kind}/{c}" for c in new]
+        for attempt in stamina.retry_context(
+            on=IntegrityError, attempts=5, timeout=10, wait_initial=0.01, wait_max=0.2
+        ):
+            with attempt:
+                known = set(instance.get_dynamic_partitions(name))
+                new = [c for c in candidates.of(kind) if c not in known]
+                if new:
+                    instance.add_dynamic_partitions(name, new)
+        added += [f"{kind}/{c}" for c in new]
     return added
 
 
