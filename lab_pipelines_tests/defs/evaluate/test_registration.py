@@ -7,8 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from lab_pipelines.defs.evaluate.partitions import PARTITIONS_OF
 from lab_pipelines.defs.evaluate.runner import register_candidates
-from lab_pipelines.evaluation.candidates import Candidates
+from lab_pipelines.evaluation.candidates import KINDS, Candidates
 
 PROCESSES = 4
 ROUNDS = 15  # before the retry, 4 processes failed 89 of 160 calls over 40 rounds
@@ -31,7 +32,7 @@ def test_runs_registering_the_same_new_candidates_at_once_add_each_once(tmp_path
     home.mkdir()
     (home / "dagster.yaml").write_text("")
     instance = dg.DagsterInstance.from_config(str(home))
-    instance.get_dynamic_partitions("summary_candidates")  # storage created before the race
+    instance.get_dynamic_partitions(PARTITIONS_OF[KINDS[0]].name)  # storage made before the race
     spawn = multiprocessing.get_context("spawn")
     barrier, results = spawn.Barrier(PROCESSES), spawn.Queue()
     rounds = [f"candidate-{i}" for i in range(ROUNDS)]
@@ -52,7 +53,6 @@ def test_runs_registering_the_same_new_candidates_at_once_add_each_once(tmp_path
     added = [a for done, _ in reports for a in done]
     assert failures == []
     # Every name reported new by at least one process, and held once in each partition set.
-    kinds = ("summary", "embedding", "writer")
-    assert set(added) == {f"{kind}/{name}" for kind in kinds for name in rounds}
-    for kind in kinds:
-        assert sorted(instance.get_dynamic_partitions(f"{kind}_candidates")) == sorted(rounds)
+    assert set(added) == {f"{kind}/{name}" for kind in KINDS for name in rounds}
+    for kind in KINDS:
+        assert sorted(instance.get_dynamic_partitions(PARTITIONS_OF[kind].name)) == sorted(rounds)
